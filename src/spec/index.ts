@@ -1,0 +1,7 @@
+// The spec's public surface: schema, validation, presets, sweeps and share links.
+export * from './schema';
+export * from './validate';
+export * from './presets';
+export * from './sweep';
+export * from './codec';
+export * from './models';

@@ -1,0 +1,168 @@
+// Presets: the LIMA experiments as small partial overrides of the default spec, each with what to look for.
+import { deepMerge } from '../util/paths';
+import { parseSpec } from './validate';
+import type { Spec, SpecInput } from './schema';
+
+export interface Preset {
+  id: string;
+  title: string;
+  /** One sentence: what the experiment varies. */
+  summary: string;
+  /** What LIMA (or the related paper) found, with its numbers, and what to look for here. */
+  paper: string;
+  override: SpecInput;
+}
+
+const sizes = (base: number) => [1, 2, 4, 8, 16].map((k) => k * base);
+
+const full: Preset[] = [
+  {
+    id: 'plateau',
+    title: 'Quantity: the plateau',
+    summary:
+      'Fine-tune one pretrained model on nested sets of 1×, 2×, 4×, 8× and 16× filtered examples.',
+    paper:
+      'LIMA Fig. 6: filtered Stack Exchange at 2K, 4K, 8K, 16K and 32K examples — quality plateaus; a 16-fold increase does not help. Look for scores that stop rising once the format is learned.',
+    override: {
+      model: { preset: 'small' },
+      sweep: {
+        axes: [
+          { path: 'finetune.examples', values: sizes(128) },
+          { path: 'finetune.seed', values: [1, 2, 3] },
+        ],
+      },
+    },
+  },
+  {
+    id: 'quality',
+    title: 'Quality: filtered vs unfiltered',
+    summary: 'The same number of examples, all good or with half of them flawed.',
+    paper:
+      'LIMA §5 (7B, 2,000 examples): filtered Stack Exchange 3.83 vs unfiltered 3.33 — quality is worth about half a point. Look for a gap larger than the gain from 16× more data.',
+    override: {
+      model: { preset: 'small' },
+      finetune: { examples: 512 },
+      sweep: {
+        axes: [
+          { path: 'data.quality', values: ['filtered', 'unfiltered'] },
+          { path: 'finetune.seed', values: [1, 2, 3] },
+        ],
+      },
+    },
+  },
+  {
+    id: 'diversity',
+    title: 'Diversity: mixed tasks vs how-to only',
+    summary: 'The same number of examples, over every task type or over how-to prompts alone.',
+    paper:
+      'LIMA §5: diverse Stack Exchange 3.83 vs homogeneous wikiHow 3.49 at 2,000 examples. Look for the narrow set failing the task types it never saw.',
+    override: {
+      model: { preset: 'small' },
+      finetune: { examples: 512 },
+      sweep: {
+        axes: [
+          { path: 'data.tasks', values: ['mixed', 'howto'] },
+          { path: 'finetune.seed', values: [1, 2, 3] },
+        ],
+      },
+    },
+  },
+  {
+    id: 'dialogue',
+    title: 'Dialogue: 30 multi-turn chains',
+    summary:
+      'Fine-tune with and without 30 multi-turn chains and score the last turn of conversations.',
+    paper:
+      'LIMA §6: adding 30 dialogue chains raised excellent responses in multi-turn conversations from 45.2% to 76.1%. Look at the share of 6s on multi-turn prompts.',
+    override: {
+      model: { preset: 'small' },
+      finetune: { examples: 512 },
+      sweep: {
+        axes: [
+          { path: 'data.dialogues', values: [0, 30] },
+          { path: 'finetune.seed', values: [1, 2, 3] },
+        ],
+      },
+    },
+  },
+  {
+    id: 'in-context',
+    title: 'In-context alignment (URIAL)',
+    summary: 'The base model prompted zero-shot and with 3 examples, against fine-tuning.',
+    paper:
+      'URIAL (Lin et al. 2023): a base model with 3 well-chosen in-context examples rivals its fine-tuned version — alignment is largely superficial. Look for few-shot closing most of the gap to SFT.',
+    override: {
+      model: { preset: 'small' },
+      finetune: { examples: 512 },
+      sweep: { axes: [{ path: 'finetune.method', values: ['zero-shot', 'few-shot', 'sft'] }] },
+    },
+  },
+  {
+    id: 'scale',
+    title: 'Scale: does the plateau rise?',
+    summary: 'The plateau sweep at several model sizes.',
+    paper:
+      'LIMA attributes capability to pretraining: a larger or better-pretrained base should plateau higher, while more SFT data still does not help. Look for higher curves, not steeper ones.',
+    override: {
+      sweep: {
+        axes: [
+          { path: 'model.preset', values: ['toy', 'small', 'base'] },
+          { path: 'finetune.examples', values: sizes(128) },
+        ],
+      },
+    },
+  },
+  {
+    id: 'augmentation',
+    title: 'Knowledge augmentation (Physics of LMs 3.1)',
+    summary:
+      'Pretrain on one fixed biography per person, or on several rewrites, then fine-tune the same way.',
+    paper:
+      'Allen-Zhu & Li 2023: facts pretrained without augmentation are stored but not extractable by fine-tuning — QA accuracy 9.7% without rewrites vs 96.6% with 5 per biography. Look for fact accuracy on held-out people.',
+    override: {
+      model: { preset: 'small' },
+      finetune: { examples: 512 },
+      sweep: { axes: [{ path: 'data.augmentation', values: [1, 5] }] },
+    },
+  },
+];
+
+/** Each full preset has a `-toy` variant that finishes on a 2-core CPU (wasm) in minutes. */
+const toyOverride: SpecInput = {
+  backend: 'auto',
+  world: { people: 200, procedures: 20 },
+  model: { preset: 'toy' },
+  eval: { prompts: 100, devPrompts: 20, dialoguePrompts: 20 },
+};
+
+function toyOf(p: Preset): Preset {
+  const override = deepMerge(p.override, toyOverride) as SpecInput;
+  const axes = (p.override.sweep?.axes ?? []).map((a) =>
+    a.path === 'finetune.examples'
+      ? { ...a, values: sizes(16) }
+      : a.path === 'model.preset'
+        ? { ...a, values: ['toy', 'small'] }
+        : a,
+  );
+  if (override.finetune?.examples) override.finetune = { ...override.finetune, examples: 64 };
+  override.sweep = { ...override.sweep, axes };
+  return { ...p, id: `${p.id}-toy`, title: `${p.title} (toy)`, override };
+}
+
+export const PRESETS: readonly Preset[] = full.flatMap((p) => [toyOf(p), p]);
+
+/** The experiment the page opens on. */
+export const DEFAULT_PRESET = 'plateau-toy';
+
+export function presetById(id: string): Preset | undefined {
+  return PRESETS.find((p) => p.id === id);
+}
+
+/** The full spec of a preset; throws if a preset is invalid (a test checks every one). */
+export function presetSpec(id: string): Spec {
+  const preset = presetById(id);
+  if (!preset) throw new Error(`unknown preset "${id}"`);
+  const r = parseSpec(preset.override);
+  if (!r.ok) throw new Error(`preset ${id} is invalid: ${r.errors.join('; ')}`);
+  return r.value;
+}

@@ -1,0 +1,350 @@
+// The experiment spec: one schema with defaults, bounds and a why per field — the single source of truth.
+import * as v from 'valibot';
+import { bool, choice, int, maybeInt, num } from './fields';
+import { MODEL_PRESETS, paramCount, trainingBytes, type ModelDims } from './models';
+
+/** Bumped when a stored or shared spec would read differently; see `migrate.ts`. */
+export const SPEC_VERSION = 1;
+
+/** Hard limits that keep every valid spec inside what one browser tab can hold and finish. */
+export const LIMITS = {
+  /** Parameters of the resolved model (the 7b-proxy is ~45M). */
+  maxParams: 120_000_000,
+  /** Estimated training memory (weights, gradients, AdamW moments, activations). */
+  maxTrainingBytes: 3 * 2 ** 30,
+  /** Tokens one pretraining stage may process (steps × batch × block). */
+  maxPretrainTokens: 2_000_000_000,
+  /** Runs one sweep may expand to. */
+  maxRuns: 256,
+  /** Sweep axes and values per axis. */
+  maxAxes: 4,
+  maxValuesPerAxis: 32,
+} as const;
+
+const World = v.strictObject({
+  people: int(
+    16,
+    20_000,
+    400,
+    'People whose facts exist only as pretraining prose; more people, more knowledge to store.',
+  ),
+  procedures: int(
+    0,
+    2_000,
+    40,
+    'How-to procedures with ordered steps: the knowledge behind how-to prompts.',
+  ),
+  heldOut: num(
+    0.1,
+    0.5,
+    0.25,
+    'Share of entities never seen in fine-tuning; evaluation asks only about these.',
+  ),
+});
+
+const Data = v.strictObject({
+  augmentation: int(
+    1,
+    10,
+    4,
+    'Rewrites per biography in pretraining (Physics of LMs 3.1: 1 = stored but not extractable).',
+  ),
+  filler: num(
+    0,
+    0.5,
+    0.1,
+    'Share of the pretraining corpus that is general filler prose, not facts.',
+  ),
+  vocabSize: int(
+    261,
+    8_192,
+    512,
+    'Byte-level BPE vocabulary: 256 bytes + 5 special tokens + learned merges.',
+    'tokens',
+  ),
+  quality: choice(
+    ['filtered', 'unfiltered'],
+    'filtered',
+    'Filtered = every response is good; unfiltered mixes in flawed responses (LIMA §5).',
+  ),
+  flawRate: num(
+    0,
+    1,
+    0.5,
+    'Share of flawed responses (wrong fact, off-format, rambling, truncated, unhelpful) when unfiltered.',
+  ),
+  tasks: choice(
+    ['mixed', 'howto'],
+    'mixed',
+    'Task types in the SFT set: all types, or how-to only (the wikiHow condition).',
+  ),
+  phrasings: int(1, 8, 4, 'Prompt phrasings per task type: input diversity within a type.'),
+  dialogues: int(0, 200, 0, 'Multi-turn chains added to the SFT set (LIMA §6 added 30).'),
+  lossOn: choice(
+    ['assistant', 'all'],
+    'assistant',
+    'Fine-tuning loss on assistant tokens only (LIMA) or on the whole conversation.',
+  ),
+});
+
+const Model = v.strictObject({
+  preset: choice(
+    ['toy', 'small', 'base', '7b-proxy'],
+    'toy',
+    'Model size; overrides below change single dimensions of it.',
+  ),
+  nLayer: maybeInt(1, 48, 'Transformer blocks (overrides the preset).'),
+  nEmbd: maybeInt(
+    16,
+    2_048,
+    'Residual width d (overrides the preset); must divide by the number of heads.',
+  ),
+  nHead: maybeInt(
+    1,
+    32,
+    'Attention heads (overrides the preset); head size must be even for RoPE.',
+  ),
+  blockSize: maybeInt(16, 2_048, 'Context length in tokens (overrides the preset).', 'tokens'),
+  tiedEmbeddings: bool(
+    true,
+    'Share the token embedding with the output head (fewer parameters for small models).',
+  ),
+});
+
+const Pretrain = v.strictObject({
+  steps: int(
+    0,
+    1_000_000,
+    1_500,
+    'Optimizer steps of pretraining on the knowledge corpus.',
+    'steps',
+  ),
+  batchSize: int(1, 512, 16, 'Sequences per pretraining step (each one block long).', 'sequences'),
+  lr: num(1e-5, 0.1, 3e-3, 'Peak learning rate of pretraining.'),
+  minLrRatio: num(0, 1, 0.1, 'Final learning rate as a share of the peak.'),
+  warmupSteps: int(0, 100_000, 50, 'Linear warmup steps before the decay.', 'steps'),
+  schedule: choice(['cosine', 'linear'], 'cosine', 'Decay after warmup.'),
+  weightDecay: num(0, 1, 0.1, 'Decoupled AdamW weight decay.'),
+  dropout: num(0, 0.5, 0, 'Residual dropout during pretraining.'),
+});
+
+const Finetune = v.strictObject({
+  method: choice(
+    ['sft', 'zero-shot', 'few-shot'],
+    'sft',
+    'Align by fine-tuning (LIMA), or prompt the base model in context (URIAL).',
+  ),
+  fewShot: int(
+    1,
+    8,
+    3,
+    'Examples placed in the prompt for few-shot alignment (URIAL used 3).',
+    'examples',
+  ),
+  examples: int(
+    1,
+    65_536,
+    64,
+    'SFT examples; sizes are nested, so 2× contains 1× (LIMA swept 2K → 32K).',
+    'examples',
+  ),
+  epochs: int(1, 50, 15, 'Passes over the SFT set (LIMA: 15).', 'epochs'),
+  batchSize: int(
+    1,
+    256,
+    16,
+    'Examples per fine-tuning step (LIMA: 32, 64 for smaller models).',
+    'examples',
+  ),
+  lr: num(
+    1e-6,
+    0.1,
+    1e-3,
+    'Initial fine-tuning rate, decaying linearly with no warmup (LIMA: 1e-5 on 65B; tiny models need more).',
+  ),
+  lrEndRatio: num(0, 1, 0.1, 'Final rate as a share of the initial one (LIMA: 1e-5 → 1e-6).'),
+  weightDecay: num(0, 1, 0.1, 'Decoupled AdamW weight decay (LIMA: 0.1).'),
+  dropoutMax: num(
+    0,
+    0.5,
+    0.2,
+    'Residual dropout rising linearly over layers from 0 to this (LIMA: 0.3, 0.2 for smaller models).',
+  ),
+  maxLength: maybeInt(
+    16,
+    2_048,
+    'Truncate examples to this many tokens (LIMA: 2048); defaults to the context length.',
+    'tokens',
+  ),
+  seed: int(
+    0,
+    1_000_000,
+    0,
+    'Extra seed for fine-tuning order, dropout and sampling; repeats share one pretrained model.',
+  ),
+});
+
+const Optimizer = v.strictObject({
+  beta1: num(0, 0.999, 0.9, 'AdamW first-moment decay (LIMA: 0.9).'),
+  beta2: num(0, 0.9999, 0.95, 'AdamW second-moment decay (LIMA: 0.95).'),
+  eps: num(1e-12, 1e-3, 1e-8, 'AdamW epsilon.'),
+  gradClip: num(0, 100, 1, 'Clip gradients to this global norm; 0 turns clipping off.'),
+});
+
+const Eval = v.strictObject({
+  prompts: int(10, 1_000, 300, 'Test prompts over held-out entities (LIMA: 300).', 'prompts'),
+  devPrompts: int(0, 200, 50, 'Dev prompts used to choose the checkpoint (LIMA: 50).', 'prompts'),
+  dialoguePrompts: int(
+    0,
+    200,
+    30,
+    'Multi-turn test conversations, scored on the last turn.',
+    'prompts',
+  ),
+  samples: int(
+    1,
+    5,
+    1,
+    'Sampled responses per prompt (LIMA: 1 for the test set, 5 for ablations).',
+    'samples',
+  ),
+  temperature: num(0, 2, 0.7, 'Sampling temperature; 0 = greedy (LIMA: 0.7).'),
+  topP: num(0.01, 1, 0.9, 'Nucleus sampling mass (LIMA: 0.9).'),
+  repetitionPenalty: num(1, 2, 1.2, 'Penalty on tokens already generated (LIMA: 1.2).'),
+  maxNewTokens: int(8, 512, 96, 'Generation stops at EOT or after this many tokens.', 'tokens'),
+});
+
+const SweepValue = v.union(
+  [v.number(), v.string(), v.boolean()],
+  'sweep values must be numbers, strings or true/false',
+);
+
+const Axis = v.strictObject({
+  path: v.pipe(v.string(), v.maxLength(64, 'axis path is too long')),
+  values: v.pipe(
+    v.array(SweepValue),
+    v.minLength(1, 'an axis needs at least one value'),
+    v.maxLength(
+      LIMITS.maxValuesPerAxis,
+      `an axis may have at most ${LIMITS.maxValuesPerAxis} values`,
+    ),
+  ),
+});
+
+const Sweep = v.strictObject({
+  axes: v.optional(
+    v.pipe(
+      v.array(Axis),
+      v.maxLength(LIMITS.maxAxes, `a sweep may have at most ${LIMITS.maxAxes} axes`),
+      v.metadata({ why: 'A grid over spec paths, e.g. finetune.examples: [64, 128, 256].' }),
+    ),
+    [],
+  ),
+  shuffle: bool(
+    false,
+    'Run the grid in a seeded random order, so a cancelled sweep still covers every condition.',
+  ),
+});
+
+const SpecObject = v.strictObject({
+  seed: int(
+    0,
+    2_147_483_647,
+    1,
+    'Root of every random stream: the same seed gives the same numbers.',
+  ),
+  backend: choice(
+    ['auto', 'webgpu', 'wasm', 'cpu'],
+    'auto',
+    'Where to train: auto picks a real GPU, else wasm, else cpu.',
+  ),
+  world: v.optional(World, {}),
+  data: v.optional(Data, {}),
+  model: v.optional(Model, {}),
+  pretrain: v.optional(Pretrain, {}),
+  finetune: v.optional(Finetune, {}),
+  optimizer: v.optional(Optimizer, {}),
+  eval: v.optional(Eval, {}),
+  sweep: v.optional(Sweep, {}),
+});
+
+type SpecShape = v.InferOutput<typeof SpecObject>;
+
+/** The model's dimensions after the preset and overrides are applied. */
+export function resolveModel(spec: Pick<SpecShape, 'model' | 'data'>): ModelDims & {
+  vocabSize: number;
+  tiedEmbeddings: boolean;
+} {
+  const preset = MODEL_PRESETS[spec.model.preset];
+  return {
+    nLayer: spec.model.nLayer ?? preset.nLayer,
+    nEmbd: spec.model.nEmbd ?? preset.nEmbd,
+    nHead: spec.model.nHead ?? preset.nHead,
+    blockSize: spec.model.blockSize ?? preset.blockSize,
+    vocabSize: spec.data.vocabSize,
+    tiedEmbeddings: spec.model.tiedEmbeddings,
+  };
+}
+
+/** Checks across fields: shapes that must agree, and the budget a browser can hold. */
+function crossFieldProblems(s: SpecShape): { path: string; message: string }[] {
+  const out: { path: string; message: string }[] = [];
+  const m = resolveModel(s);
+  if (m.nEmbd % m.nHead !== 0) {
+    out.push({ path: 'model.nEmbd', message: `width ${m.nEmbd} must divide by ${m.nHead} heads` });
+  } else if ((m.nEmbd / m.nHead) % 2 !== 0) {
+    out.push({
+      path: 'model.nHead',
+      message: `head size ${m.nEmbd / m.nHead} must be even for rotary embeddings`,
+    });
+  }
+  const params = paramCount(m, m.vocabSize, m.tiedEmbeddings);
+  if (params > LIMITS.maxParams) {
+    out.push({
+      path: 'model',
+      message: `${(params / 1e6).toFixed(1)}M parameters is over the ${LIMITS.maxParams / 1e6}M a browser tab can train`,
+    });
+  }
+  const batch = Math.max(s.pretrain.batchSize, s.finetune.batchSize);
+  const bytes = trainingBytes(m, m.vocabSize, m.tiedEmbeddings, batch, m.blockSize);
+  if (bytes > LIMITS.maxTrainingBytes) {
+    out.push({
+      path: 'pretrain.batchSize',
+      message: `training would need about ${(bytes / 2 ** 30).toFixed(1)} GiB; the limit is ${LIMITS.maxTrainingBytes / 2 ** 30} GiB — use a smaller batch, context or model`,
+    });
+  }
+  const tokens = s.pretrain.steps * s.pretrain.batchSize * m.blockSize;
+  if (tokens > LIMITS.maxPretrainTokens) {
+    out.push({
+      path: 'pretrain.steps',
+      message: `${tokens.toExponential(2)} pretraining tokens is over the ${LIMITS.maxPretrainTokens.toExponential(0)} limit`,
+    });
+  }
+  if (s.finetune.maxLength !== undefined && s.finetune.maxLength > m.blockSize) {
+    out.push({
+      path: 'finetune.maxLength',
+      message: `must be at most the context length (${m.blockSize})`,
+    });
+  }
+  return out;
+}
+
+/** The whole experiment. Parsing `{}` gives the defaults. */
+export const SpecSchema = v.pipe(
+  SpecObject,
+  v.rawCheck(({ dataset, addIssue }) => {
+    if (!dataset.typed) return;
+    for (const p of crossFieldProblems(dataset.value)) {
+      addIssue({ message: `${p.path}: ${p.message}` });
+    }
+  }),
+);
+
+export type Spec = v.InferOutput<typeof SpecSchema>;
+export type SpecInput = v.InferInput<typeof SpecSchema>;
+/** The sections of a spec that hold fields, in the editor's order. */
+export const SECTIONS = SpecObject.entries;
+
+export function defaultSpec(): Spec {
+  return v.parse(SpecSchema, {});
+}

@@ -1,0 +1,128 @@
+// Sweep expansion: a grid over spec paths becomes runs with stable content hashes and shared stage ids.
+import * as v from 'valibot';
+import { contentHash } from '../util/hash';
+import { Rng } from '../util/rng';
+import { setPath } from '../util/paths';
+import { LIMITS, resolveModel, SECTIONS, SpecSchema, type Spec } from './schema';
+import { formatIssues, type Result } from './validate';
+
+/** Stages of one run, in order; each is computed once and cached by its id. */
+export const STAGES = ['world', 'data', 'pretrain', 'finetune', 'eval'] as const;
+export type Stage = (typeof STAGES)[number];
+export type StageIds = Record<Stage, string>;
+
+export interface Run {
+  /** Content hash of the run (its eval stage id): the same run always gets the same id. */
+  id: string;
+  /** The run's full spec, with its sweep emptied. */
+  spec: Spec;
+  /** The value each axis took for this run, keyed by path. */
+  point: Record<string, number | string | boolean>;
+  stages: StageIds;
+}
+
+/** Paths a sweep axis may name: every field of every section, plus `seed` and `backend`. */
+export const SWEEPABLE_PATHS: readonly string[] = Object.entries(SECTIONS).flatMap(
+  ([key, schema]) => {
+    if (key === 'sweep') return [];
+    const inner = 'wrapped' in schema ? schema.wrapped : schema;
+    return 'entries' in inner ? Object.keys(inner.entries).map((f) => `${key}.${f}`) : [key];
+  },
+);
+
+/**
+ * Stage ids. Each hashes its parent's id and only the fields that change its output, so
+ * the five fine-tuning sizes of a plateau share one world, one corpus and one pretraining.
+ * The backend is part of the pretraining id: numbers are reproducible per backend.
+ */
+export function stageIds(spec: Spec): StageIds {
+  const { seed, data: d, finetune: f } = spec;
+  const world = contentHash({ stage: 'world', seed, world: spec.world });
+  const data = contentHash({
+    stage: 'data',
+    world,
+    corpus: { augmentation: d.augmentation, filler: d.filler, vocabSize: d.vocabSize },
+  });
+  const pretrain = contentHash({
+    stage: 'pretrain',
+    data,
+    model: resolveModel(spec),
+    pretrain: spec.pretrain,
+    optimizer: spec.optimizer,
+    backend: spec.backend,
+  });
+  const sft = {
+    quality: d.quality,
+    flawRate: d.flawRate,
+    tasks: d.tasks,
+    phrasings: d.phrasings,
+    dialogues: d.dialogues,
+    lossOn: d.lossOn,
+  };
+  // In-context alignment trains nothing: its "fine-tune" stage depends only on how it prompts.
+  const finetune =
+    f.method === 'sft'
+      ? contentHash({ stage: 'finetune', pretrain, finetune: f, sft })
+      : contentHash({
+          stage: 'finetune',
+          pretrain,
+          method: f.method,
+          fewShot: f.method === 'few-shot' ? f.fewShot : 0,
+          sft,
+        });
+  const evalId = contentHash({ stage: 'eval', finetune, eval: spec.eval, seed: f.seed });
+  return { world, data, pretrain, finetune, eval: evalId };
+}
+
+/** Expand a spec's sweep into runs: validated, de-duplicated, optionally in a seeded order. */
+export function expandSweep(spec: Spec): Result<Run[]> {
+  const axes = spec.sweep.axes;
+  const errors: string[] = [];
+  for (const axis of axes) {
+    if (!SWEEPABLE_PATHS.includes(axis.path))
+      errors.push(`sweep: "${axis.path}" is not a setting that can be swept`);
+  }
+  if (new Set(axes.map((a) => a.path)).size !== axes.length)
+    errors.push('sweep: the same path appears on two axes');
+  const total = axes.reduce((n, a) => n * a.values.length, 1);
+  if (total > LIMITS.maxRuns)
+    errors.push(`sweep: ${total} runs is over the limit of ${LIMITS.maxRuns}`);
+  if (errors.length) return { ok: false, errors };
+
+  const base: Spec = { ...structuredClone(spec), sweep: { axes: [], shuffle: false } };
+  const runs: Run[] = [];
+  const seen = new Set<string>();
+  for (const point of gridPoints(axes)) {
+    let candidate: unknown = base;
+    for (const [path, value] of Object.entries(point)) candidate = setPath(candidate, path, value);
+    const parsed = v.safeParse(SpecSchema, candidate);
+    if (!parsed.success) {
+      const at = Object.entries(point)
+        .map(([p, x]) => `${p}=${JSON.stringify(x)}`)
+        .join(', ');
+      return {
+        ok: false,
+        errors: formatIssues(parsed.issues).map((e) => `sweep point ${at}: ${e}`),
+      };
+    }
+    const stages = stageIds(parsed.output);
+    if (seen.has(stages.eval)) continue;
+    seen.add(stages.eval);
+    runs.push({ id: stages.eval, spec: parsed.output, point, stages });
+  }
+  if (spec.sweep.shuffle) Rng.derive(spec.seed, 'sweep-order').shuffle(runs);
+  return { ok: true, value: runs };
+}
+
+function* gridPoints(
+  axes: Spec['sweep']['axes'],
+): Generator<Record<string, number | string | boolean>> {
+  if (axes.length === 0) {
+    yield {};
+    return;
+  }
+  const [first, ...rest] = axes;
+  for (const value of first.values) {
+    for (const tail of gridPoints(rest)) yield { [first.path]: value, ...tail };
+  }
+}
