@@ -1,0 +1,143 @@
+// The typed contract between the page (runner, UI) and the engine worker: only plain data and buffers cross.
+import type { Spec, Stage } from '../spec';
+import type { Score, TaskType } from '../world/types';
+
+export type BackendName = 'webgpu' | 'wasm' | 'cpu';
+
+export interface WebGpuReport {
+  vendor: string;
+  architecture: string;
+  device: string;
+  description: string;
+  /** A software (e.g. SwiftShader) or fallback adapter: correct but slow. */
+  isFallback: boolean;
+  shaderF16: boolean;
+  limits: {
+    maxBufferSize: number;
+    maxStorageBufferBindingSize: number;
+    maxComputeWorkgroupStorageSize: number;
+    maxComputeInvocationsPerWorkgroup: number;
+  };
+}
+
+export interface BackendReport {
+  context: 'page' | 'worker' | 'node';
+  /** null with a reason when no adapter could be had. */
+  webgpu: WebGpuReport | null;
+  webgpuError?: string;
+  wasm: { available: boolean; simd: boolean; threads: boolean; crossOriginIsolated: boolean };
+  cpu: { available: true; hardwareConcurrency: number };
+  /** The backend training would use, and why. */
+  chosen: BackendName;
+  reason: string;
+}
+
+/** Live progress of one stage, sent at a bounded rate. */
+export interface Progress {
+  stage: Stage;
+  stageId: string;
+  step: number;
+  totalSteps: number;
+  loss?: number;
+  tokensPerSec?: number;
+  etaSec?: number;
+  memoryBytes?: number;
+  numTensors?: number;
+  message?: string;
+}
+
+export interface LossPoint {
+  step: number;
+  loss: number;
+  /** Held-out loss, measured every so often. */
+  valLoss?: number;
+  lr: number;
+  tokens: number;
+}
+
+/** World + corpus + tokenizer: cheap to rebuild, the tokenizer is cached. */
+export interface DataArtifact {
+  stageId: string;
+  /** The serialized tokenizer. */
+  tokenizer: Uint8Array;
+  stats: Record<string, number>;
+  ms: number;
+}
+
+/** Weights and optimizer state, taken during or at the end of training. */
+export interface Checkpoint {
+  stageId: string;
+  backend: BackendName;
+  step: number;
+  totalSteps: number;
+  weights: ArrayBuffer;
+  /** AdamW moments and step count; absent in a final, weights-only checkpoint. */
+  optimizer?: ArrayBuffer;
+  lossCurve: LossPoint[];
+}
+
+export interface TrainResult {
+  checkpoint: Checkpoint;
+  lossCurve: LossPoint[];
+  backend: BackendName;
+  ms: number;
+  tokensPerSec: number;
+  /** Set when the loss became NaN/Inf: the run stopped there. */
+  diverged?: { step: number; message: string };
+}
+
+export interface Sample {
+  promptId: string;
+  task: TaskType;
+  /** The conversation so far; the response answers its last (user) turn. */
+  turns: string[];
+  sample: number;
+  response: string;
+  score: Score;
+  reason: string;
+}
+
+export interface ScoreSummary {
+  mean: number;
+  /** Half-width of the 95% confidence interval of the mean. */
+  ci95: number;
+  n: number;
+  /** Share of responses scored 6. */
+  excellent: number;
+}
+
+export interface EvalResult {
+  stageId: string;
+  backend: BackendName;
+  samples: Sample[];
+  summary: ScoreSummary;
+  byTask: Partial<Record<TaskType, ScoreSummary>>;
+  ms: number;
+}
+
+/** Callbacks the page passes (wrapped in comlink `proxy`). */
+export interface Hooks {
+  onProgress(p: Progress): void;
+  /** Called with a resumable checkpoint every so often; the runner stores it. */
+  onCheckpoint?(c: Checkpoint): void | Promise<void>;
+}
+
+export type Control = 'pause' | 'resume' | 'cancel';
+
+/** What the engine worker exposes. Every stage is a pure function of the spec and its inputs. */
+export interface EngineApi {
+  probe(override?: BackendName | 'auto'): Promise<BackendReport>;
+  buildData(spec: Spec, hooks: Hooks): Promise<DataArtifact>;
+  pretrain(spec: Spec, data: DataArtifact, resume: Checkpoint | null, hooks: Hooks): Promise<TrainResult>;
+  finetune(
+    spec: Spec,
+    data: DataArtifact,
+    base: Checkpoint,
+    resume: Checkpoint | null,
+    hooks: Hooks,
+  ): Promise<TrainResult>;
+  /** Evaluates a fine-tuned model, or (for in-context methods) the base model with a prompt. */
+  evaluate(spec: Spec, data: DataArtifact, model: Checkpoint, hooks: Hooks): Promise<EvalResult>;
+  /** Pause, resume or cancel the stage in progress; takes effect within one step. */
+  control(command: Control): void;
+}
