@@ -29,6 +29,10 @@ export interface EvalItem {
     /** For how-to: the ordered steps. For yes/no: 'yes' or 'no'. */
     steps?: string[];
     answer?: 'yes' | 'no';
+    /** The answer in the house style that SFT teaches (shown beside a sample; sets the expected length). */
+    reference: string;
+    /** Values of the asked kinds that would be wrong here (other cities, universities, …): stating one is an error. */
+    wrong: string[];
   };
 }
 
@@ -39,3 +43,9 @@ export interface Verdict {
   /** A short reason naming what was right or wrong. */
   reason: string;
 }
+
+/**
+ * Appended by `cleanResponse` to a response that hit the token limit without a stop token, so the
+ * judge (which sees only text) can score "never stops".
+ */
+export const NO_STOP = '<|no-stop|>';

@@ -1,0 +1,96 @@
+// LIMA's chat format (user/assistant tags, a new end-of-turn token) and the plain-text URIAL template.
+import { NO_STOP, type Conversation } from '../world/types';
+import { SPECIAL_NAMES, type Tokenizer } from './tokenizer';
+
+export type AlignMethod = 'sft' | 'zero-shot' | 'few-shot';
+
+/**
+ * One training example: `<|bos|><|user|>u<|assistant|>a<|eot|><|user|>…`. With lossOn 'assistant'
+ * (LIMA) the loss counts on the assistant's words and its EOT — the model must learn to stop — but
+ * not on the prompt or the tags the template supplies. Truncated to maxLength like LIMA's 2048.
+ */
+export function encodeChat(
+  conv: Conversation,
+  tok: Tokenizer,
+  maxLength: number,
+  lossOn: 'assistant' | 'all',
+): { ids: Int32Array; targetMask: Uint8Array } {
+  const { bos, user, assistant, eot } = tok.special;
+  const ids: number[] = [bos];
+  const mask: number[] = [0]; // nothing predicts the first token
+  const all = lossOn === 'all' ? 1 : 0;
+  conv.turns.forEach((text, i) => {
+    const isAssistant = i % 2 === 1;
+    const m = isAssistant ? 1 : all;
+    ids.push(isAssistant ? assistant : user);
+    mask.push(all);
+    for (const id of tok.encode(text)) {
+      ids.push(id);
+      mask.push(m);
+    }
+    if (isAssistant) {
+      ids.push(eot);
+      mask.push(1);
+    }
+  });
+  const n = Math.min(ids.length, maxLength);
+  return { ids: Int32Array.from(ids.slice(0, n)), targetMask: Uint8Array.from(mask.slice(0, n)) };
+}
+
+/** Plain-text turns for a base model that never saw the chat tokens (URIAL, Lin et al. 2023). */
+function plainTurns(turns: readonly string[]): string {
+  return turns.map((t, i) => (i % 2 === 0 ? `User: ${t}\n` : `Assistant: ${t}\n`)).join('');
+}
+
+/**
+ * The context a model continues to answer the last user turn. 'sft': the chat template ending with
+ * the assistant tag. 'zero-shot' / 'few-shot': `User: …\nAssistant:` after the shots, each shot a
+ * finished conversation followed by a blank line. The engine keeps the last blockSize tokens if the
+ * prompt is longer than the context.
+ */
+export function encodePrompt(
+  turns: readonly string[],
+  tok: Tokenizer,
+  method: AlignMethod,
+  shots: readonly Conversation[],
+): Int32Array {
+  if (turns.length % 2 !== 1) throw new Error('encodePrompt: the last turn must be a user turn');
+  const { bos, user, assistant, eot } = tok.special;
+  if (method === 'sft') {
+    const ids: number[] = [bos];
+    turns.forEach((text, i) => {
+      ids.push(i % 2 === 0 ? user : assistant, ...tok.encode(text));
+      if (i % 2 === 1) ids.push(eot);
+    });
+    ids.push(assistant);
+    return Int32Array.from(ids);
+  }
+  const context =
+    method === 'few-shot' ? shots.map((s) => plainTurns(s.turns) + '\n').join('') : '';
+  return Int32Array.from([bos, ...tok.encode(context + plainTurns(turns) + 'Assistant:')]);
+}
+
+/** Tokens that end a response: EOT after SFT; a base model can only end a document (BOS). */
+export function stopIds(tok: Tokenizer, method: AlignMethod): number[] {
+  return method === 'sft' ? [tok.special.eot] : [tok.special.eot, tok.special.bos];
+}
+
+/** Text markers that end a plain-text answer: the next turn, or the blank line between shots. */
+const PLAIN_STOPS = ['\nUser:', '\nAssistant:', '\n\n', 'User:'];
+
+/**
+ * What the judge sees. The response is cut at the first special-token name (decode renders EOT as
+ * "<|eot|>") and, for in-context methods, where the next turn or shot would begin — the base model's
+ * way of stopping. Pass `stopped = false` when generation hit the token limit without a stop token:
+ * unless a marker cut it, the text then ends with NO_STOP and the judge scores it "never stops".
+ */
+export function cleanResponse(text: string, method: AlignMethod, stopped = true): string {
+  const markers: string[] = [...SPECIAL_NAMES, NO_STOP, ...(method === 'sft' ? [] : PLAIN_STOPS)];
+  let cut = -1;
+  for (const m of markers) {
+    const at = text.indexOf(m);
+    if (at >= 0 && (cut < 0 || at < cut)) cut = at;
+  }
+  const body = (cut >= 0 ? text.slice(0, cut) : text).trim();
+  return cut >= 0 || stopped ? body : `${body} ${NO_STOP}`;
+}
