@@ -1,0 +1,363 @@
+// The LLaMA-style decoder in one file: RMSNorm, rotary embeddings, causal attention, SwiGLU, tied or untied head.
+import * as tf from '@tensorflow/tfjs-core';
+// The gradients of stock ops live apart from the ops in tfjs-core; training needs them.
+import '@tensorflow/tfjs-core/dist/register_all_gradients';
+import { ffnHidden, paramCount, resolveModel, type Spec } from '../spec';
+import { Rng } from '../util/rng';
+
+export interface ModelConfig {
+  nLayer: number;
+  nEmbd: number;
+  nHead: number;
+  blockSize: number;
+  vocabSize: number;
+  /** SwiGLU hidden size, 8/3·d rounded (LLaMA). */
+  ffnHidden: number;
+  tiedEmbeddings: boolean;
+}
+
+export function modelConfig(spec: Pick<Spec, 'model' | 'data'>): ModelConfig {
+  const m = resolveModel(spec);
+  return { ...m, ffnHidden: ffnHidden(m.nEmbd) };
+}
+
+export function configParamCount(cfg: ModelConfig): number {
+  return paramCount(cfg, cfg.vocabSize, cfg.tiedEmbeddings);
+}
+
+/**
+ * Every weight, in a fixed order (checkpoints and the optimizer rely on it). q,k,v are one
+ * (C, 3C) matrix and the SwiGLU gate and up projections one (C, 2H) matrix: one matmul each
+ * instead of three and two, which matters when op dispatch dominates small models.
+ */
+export function paramShapes(cfg: ModelConfig): [string, number[]][] {
+  const { nEmbd: c, ffnHidden: h, vocabSize: v } = cfg;
+  const out: [string, number[]][] = [['wte', [v, c]]];
+  for (let l = 0; l < cfg.nLayer; l++) {
+    out.push(
+      [`h${l}.attnNorm`, [c]],
+      [`h${l}.wqkv`, [c, 3 * c]],
+      [`h${l}.wo`, [c, c]],
+      [`h${l}.mlpNorm`, [c]],
+      [`h${l}.w13`, [c, 2 * h]],
+      [`h${l}.w2`, [h, c]],
+    );
+  }
+  out.push(['normF', [c]]);
+  if (!cfg.tiedEmbeddings) out.push(['lmHead', [c, v]]);
+  return out;
+}
+
+/**
+ * Initial weights drawn in JS from the seeded stream, so every backend starts from the same
+ * numbers: N(0, 0.02) (GPT-2/LLaMA), output projections of each residual branch scaled by
+ * 1/sqrt(2·nLayer) so the residual stream's variance does not grow with depth; norm gains 1.
+ */
+export function initWeights(cfg: ModelConfig, seed: number): Map<string, Float32Array> {
+  const rng = Rng.derive(seed, 'init');
+  const out = new Map<string, Float32Array>();
+  const residualStd = 0.02 / Math.sqrt(2 * cfg.nLayer);
+  for (const [name, shape] of paramShapes(cfg)) {
+    const size = shape.reduce((a, b) => a * b, 1);
+    const w = new Float32Array(size);
+    if (shape.length === 1) w.fill(1);
+    else {
+      const std = name.endsWith('.wo') || name.endsWith('.w2') ? residualStd : 0.02;
+      for (let i = 0; i < size; i++) w[i] = rng.normal() * std;
+    }
+    out.set(name, w);
+  }
+  return out;
+}
+
+/** Tensors that are not trained: the rotary tables and the rotate-half matrix. */
+export interface Constants {
+  /** (blockSize, C): each position's rotation cosines and sines, repeated for every head. */
+  cos: tf.Tensor2D;
+  sin: tf.Tensor2D;
+  /**
+   * (C, C), block-diagonal per head: x @ rotateHalf = [-x2, x1] within each head, so RoPE is
+   * one plain 2-D matmul and two multiplies on (B·T, C) — no slices, no batched matmul.
+   */
+  rotateHalf: tf.Tensor2D;
+}
+
+export function makeConstants(cfg: ModelConfig, ropeBase = 10_000): Constants {
+  const C = cfg.nEmbd;
+  const hs = C / cfg.nHead;
+  const half = hs / 2;
+  const cos = new Float32Array(cfg.blockSize * C);
+  const sin = new Float32Array(cfg.blockSize * C);
+  for (let t = 0; t < cfg.blockSize; t++) {
+    for (let h = 0; h < cfg.nHead; h++) {
+      for (let i = 0; i < half; i++) {
+        const angle = t / Math.pow(ropeBase, (2 * i) / hs);
+        // The same angle drives dimension i and i + hs/2 (the rotate-half layout of LLaMA/HF).
+        const at = t * C + h * hs + i;
+        cos[at] = cos[at + half] = Math.cos(angle);
+        sin[at] = sin[at + half] = Math.sin(angle);
+      }
+    }
+  }
+  const r = new Float32Array(C * C);
+  for (let h = 0; h < cfg.nHead; h++) {
+    const o = h * hs;
+    for (let j = 0; j < half; j++) {
+      r[(o + j + half) * C + o + j] = -1;
+      r[(o + j) * C + o + j + half] = 1;
+    }
+  }
+  return {
+    cos: tf.tensor2d(cos, [cfg.blockSize, C]),
+    sin: tf.tensor2d(sin, [cfg.blockSize, C]),
+    rotateHalf: tf.tensor2d(r, [C, C]),
+  };
+}
+
+export type Weights = Record<string, tf.Tensor>;
+
+/** A model: its config, trainable variables and constants. Dispose when done. */
+export class Llama {
+  readonly params: Record<string, tf.Variable>;
+  readonly consts: Constants;
+
+  constructor(
+    readonly cfg: ModelConfig,
+    weights: Map<string, Float32Array>,
+  ) {
+    this.params = {};
+    for (const [name, shape] of paramShapes(cfg)) {
+      const w = weights.get(name);
+      if (!w) throw new Error(`missing weight ${name}`);
+      this.params[name] = tf.variable(tf.tensor(w, shape), true);
+    }
+    this.consts = makeConstants(cfg);
+  }
+
+  private tables = new Map<string, [tf.Tensor2D, tf.Tensor2D]>();
+
+  /** Rotary tables for B rows of positions 0..T-1, (B·T, C): built once per shape and kept. */
+  ropeTables(B: number, T: number): [tf.Tensor2D, tf.Tensor2D] {
+    const key = `${B}x${T}`;
+    let t = this.tables.get(key);
+    if (!t) {
+      const C = this.cfg.nEmbd;
+      const tile = (x: tf.Tensor2D) =>
+        tf.keep(tf.tidy(() => tf.tile(tf.slice(x, [0, 0], [T, C]), [B, 1]))) as tf.Tensor2D;
+      t = [tile(this.consts.cos), tile(this.consts.sin)];
+      this.tables.set(key, t);
+    }
+    return t;
+  }
+
+  /** Trainable variables in the fixed order of `paramShapes`. */
+  variables(): tf.Variable[] {
+    return paramShapes(this.cfg).map(([n]) => this.params[n]);
+  }
+
+  async readWeights(): Promise<Map<string, Float32Array>> {
+    const out = new Map<string, Float32Array>();
+    for (const [name] of paramShapes(this.cfg)) {
+      out.set(name, (await this.params[name].data()) as Float32Array);
+    }
+    return out;
+  }
+
+  dispose(): void {
+    for (const v of Object.values(this.params)) v.dispose();
+    tf.dispose([this.consts.cos, this.consts.sin, this.consts.rotateHalf]);
+    for (const t of this.tables.values()) tf.dispose(t);
+    this.tables.clear();
+  }
+}
+
+/** One layer's keys and values so far, (B, H, t, hs) each; generation appends to them. */
+export interface LayerCache {
+  k: tf.Tensor4D;
+  v: tf.Tensor4D;
+}
+
+export interface ForwardOptions {
+  /**
+   * Additive attention mask, broadcast to (B, H, t, tKeys): 0 where a query may look, a large
+   * negative number where it may not. Training passes the causal (t, t) mask.
+   */
+  mask: tf.Tensor;
+  /** Rotary tables for the new positions, (B, t, C): slices of Constants, or gathered per row. */
+  cos: tf.Tensor;
+  sin: tf.Tensor;
+  /** Residual dropout rate per layer (training only), and the seed of its masks. */
+  dropout?: { rates: number[]; seed: number };
+  /** Per-layer caches to extend (generation); replaced in place by the longer ones. */
+  cache?: LayerCache[];
+}
+
+const RMS_EPS = 1e-5;
+
+function rmsNorm(x: tf.Tensor, gain: tf.Tensor): tf.Tensor {
+  const ms = tf.mean(tf.square(x), -1, true);
+  return tf.mul(tf.mul(x, tf.rsqrt(tf.add(ms, RMS_EPS))), gain);
+}
+
+/**
+ * Token embedding as a gather whose gradient is a one-hot matmul: tfjs-wasm has no
+ * UnsortedSegmentSum (gather's stock gradient), and a matmul runs fast on every backend.
+ */
+function embed(wte: tf.Tensor, ids: tf.Tensor1D, vocabSize: number): tf.Tensor {
+  // Every tensor the gradient needs is an input and saved: the forward's scope is disposed.
+  const f = tf.customGrad((w: tf.Tensor, idx: tf.Tensor, save: tf.GradSaveFunc) => {
+    save([idx]);
+    return {
+      value: tf.gather(w, idx),
+      gradFunc: (dy: tf.Tensor, [i]: tf.Tensor[]) => [
+        tf.matMul(
+          tf.transpose(tf.oneHot(i as tf.Tensor1D, vocabSize, 1, 0, 'float32')),
+          dy as tf.Tensor2D,
+        ),
+        tf.zerosLike(i),
+      ],
+    };
+  });
+  return f(wte, ids);
+}
+
+/**
+ * x @ w for x (N, K), w (K, M), with a gradient that never asks matMul to transpose an operand:
+ * tfjs-wasm's fast (XNNPACK) path covers plain products only, and a transposed operand runs
+ * ~10× slower there, while an explicit transpose is a cheap copy.
+ */
+function linear(x: tf.Tensor, w: tf.Tensor): tf.Tensor2D {
+  const f = tf.customGrad((a: tf.Tensor, b: tf.Tensor, save: tf.GradSaveFunc) => {
+    save([a, b]);
+    return {
+      value: tf.matMul(a as tf.Tensor2D, b as tf.Tensor2D),
+      gradFunc: (dy: tf.Tensor, [a2, b2]: tf.Tensor[]) => [
+        tf.matMul(dy as tf.Tensor2D, tf.transpose(b2) as tf.Tensor2D),
+        tf.matMul(tf.transpose(a2) as tf.Tensor2D, dy as tf.Tensor2D),
+      ],
+    };
+  });
+  return f(x, w) as tf.Tensor2D;
+}
+
+/** Inverted dropout: the expected activation stays the same. */
+function residualDropout(x: tf.Tensor, rate: number, seed: number): tf.Tensor {
+  if (rate <= 0) return x;
+  const keep = tf.step(tf.sub(tf.randomUniform(x.shape, 0, 1, 'float32', seed), rate));
+  return tf.mul(x, tf.mul(keep, 1 / (1 - rate)));
+}
+
+/** Rotary embedding of x (B·T, C) with tables (B·T, C) or broadcastable (T, C) per row block. */
+function rope(x: tf.Tensor, cos: tf.Tensor, sin: tf.Tensor, rotateHalf: tf.Tensor): tf.Tensor {
+  return tf.add(tf.mul(x, cos), tf.mul(linear(x, rotateHalf), sin));
+}
+
+/**
+ * Runs the decoder on ids (B, t) and returns the final hidden states (B·t, C), before the head.
+ * With `opts.cache`, keys and values of earlier positions come from it and are extended.
+ */
+export function hidden(model: Llama, ids: tf.Tensor2D, opts: ForwardOptions): tf.Tensor2D {
+  const { nLayer, nEmbd: C, nHead: H, vocabSize } = model.cfg;
+  const [B, T] = ids.shape;
+  const hs = C / H;
+  const p = model.params;
+  let x = embed(p.wte, tf.reshape(ids, [B * T]), vocabSize); // (B·T, C)
+  const dropSeed = opts.dropout ? new Rng(opts.dropout.seed) : null;
+  const heads = (t: tf.Tensor) => tf.transpose(tf.reshape(t, [B, T, H, hs]), [0, 2, 1, 3]); // (B, H, T, hs)
+
+  for (let l = 0; l < nLayer; l++) {
+    const rate = opts.dropout?.rates[l] ?? 0;
+    // Attention: x + Wo · softmax(QKᵀ/√hs + mask) · V
+    const h = rmsNorm(x, p[`h${l}.attnNorm`]);
+    const [q0, k0, v0] = tf.split(linear(h, p[`h${l}.wqkv`]), 3, 1);
+    const q = heads(rope(q0, opts.cos, opts.sin, model.consts.rotateHalf));
+    let k = heads(rope(k0, opts.cos, opts.sin, model.consts.rotateHalf));
+    let v = heads(v0);
+    if (opts.cache) {
+      const prev = opts.cache[l];
+      if (prev.k.shape[2] > 0) {
+        k = tf.concat([prev.k, k], 2);
+        v = tf.concat([prev.v, v], 2);
+      }
+      opts.cache[l] = { k: tf.keep(k) as tf.Tensor4D, v: tf.keep(v) as tf.Tensor4D };
+    }
+    const scores = tf.add(
+      tf.mul(tf.matMul(q as tf.Tensor4D, k as tf.Tensor4D, false, true), 1 / Math.sqrt(hs)),
+      opts.mask,
+    ); // (B, H, T, tKeys)
+    const y = tf.matMul(tf.softmax(scores), v as tf.Tensor4D); // (B, H, T, hs)
+    const merged = tf.reshape(tf.transpose(y, [0, 2, 1, 3]), [B * T, C]);
+    const attnOut = linear(merged, p[`h${l}.wo`]);
+    x = tf.add(x, residualDropout(attnOut, rate, dropSeed?.seed31() ?? 0));
+
+    // SwiGLU MLP: x + W2 · (silu(x·W1) ⊙ x·W3)
+    const h2 = rmsNorm(x, p[`h${l}.mlpNorm`]);
+    const [gate, up] = tf.split(linear(h2, p[`h${l}.w13`]), 2, 1);
+    const act = tf.mul(tf.mul(gate, tf.sigmoid(gate)), up); // (B·T, H)
+    const mlpOut = linear(act, p[`h${l}.w2`]);
+    x = tf.add(x, residualDropout(mlpOut, rate, dropSeed?.seed31() ?? 0));
+  }
+  return rmsNorm(x, p.normF) as tf.Tensor2D; // (B·T, C)
+}
+
+/** Logits (N, V) of hidden states (N, C). */
+export function head(model: Llama, x: tf.Tensor2D): tf.Tensor2D {
+  const p = model.params;
+  return model.cfg.tiedEmbeddings
+    ? linear(x, tf.transpose(p.wte))
+    : linear(x, p.lmHead);
+}
+
+/** The (T, T) additive causal mask: position i sees positions ≤ i. */
+export function causalMask(T: number): tf.Tensor2D {
+  const m = new Float32Array(T * T);
+  for (let i = 0; i < T; i++) for (let j = i + 1; j < T; j++) m[i * T + j] = -1e9;
+  return tf.tensor2d(m, [T, T]);
+}
+
+/**
+ * Mean cross-entropy of logits (N, V) against targets (N), weighted per position (0 = no loss,
+ * e.g. prompt tokens in fine-tuning). Its gradient is written out — (softmax − onehot)·w/Σw —
+ * which is one fused expression instead of the many ops of autodiff through log-softmax.
+ */
+export function maskedCrossEntropy(
+  logits: tf.Tensor2D,
+  targets: tf.Tensor1D,
+  weights: tf.Tensor1D,
+): tf.Scalar {
+  const V = logits.shape[1];
+  const f = tf.customGrad((z: tf.Tensor, tgt: tf.Tensor, wt: tf.Tensor, save: tf.GradSaveFunc) => {
+    const onehot = tf.oneHot(tgt as tf.Tensor1D, V, 1, 0, 'float32'); // (N, V)
+    const lse = tf.logSumExp(z, -1, true); // (N, 1)
+    const nll = tf.sub(lse, tf.sum(tf.mul(z, onehot), -1, true)); // (N, 1)
+    const w = tf.div(tf.reshape(wt, [-1, 1]), tf.maximum(tf.sum(wt), 1e-9)); // (N, 1), sums to 1
+    save([z, lse, tgt, w]);
+    return {
+      value: tf.sum(tf.mul(nll, w)) as tf.Scalar,
+      gradFunc: (dy: tf.Tensor, [z2, lse2, tgt2, w2]: tf.Tensor[]) => [
+        tf.mul(
+          tf.sub(tf.exp(tf.sub(z2, lse2)), tf.oneHot(tgt2 as tf.Tensor1D, V, 1, 0, 'float32')),
+          tf.mul(w2, dy),
+        ),
+        tf.zerosLike(tgt2),
+        tf.zerosLike(w2),
+      ],
+    };
+  });
+  return f(logits, targets, weights) as tf.Scalar;
+}
+
+/** Training forward: ids and targets (B, T), weights (B, T) → mean loss over weighted targets. */
+export function lossOf(
+  model: Llama,
+  ids: tf.Tensor2D,
+  targets: tf.Tensor1D,
+  weights: tf.Tensor1D,
+  mask: tf.Tensor2D,
+  dropout?: ForwardOptions['dropout'],
+): tf.Scalar {
+  const T = ids.shape[1];
+  const [cos, sin] = model.ropeTables(ids.shape[0], T); // (B·T, C)
+  const x = hidden(model, ids, { mask, cos, sin, dropout });
+  return maskedCrossEntropy(head(model, x), targets, weights);
+}

@@ -1,0 +1,59 @@
+// AdamW with decoupled weight decay (Loshchilov & Hutter) and global-norm gradient clipping.
+import * as tf from '@tensorflow/tfjs-core';
+
+export interface AdamWConfig {
+  beta1: number;
+  beta2: number;
+  eps: number;
+  weightDecay: number;
+  /** Clip gradients to this global norm; 0 turns clipping off. */
+  gradClip: number;
+}
+
+/** First and second moments per variable, plus the step count (bias correction needs it). */
+export class AdamW {
+  readonly m: tf.Variable[];
+  readonly v: tf.Variable[];
+  step = 0;
+
+  constructor(
+    readonly vars: tf.Variable[],
+    public cfg: AdamWConfig,
+  ) {
+    this.m = vars.map((x) => tf.variable(tf.zerosLike(x), false));
+    this.v = vars.map((x) => tf.variable(tf.zerosLike(x), false));
+  }
+
+  /**
+   * One update with learning rate lr. Returns the global gradient norm (before clipping) as a
+   * scalar tensor the caller owns, so reading it can wait for the step's one sync point.
+   * Decay applies to matrices only: norm gains stay at their scale (as in GPT-2 and LLaMA).
+   */
+  apply(grads: tf.Tensor[], lr: number): tf.Scalar {
+    this.step += 1;
+    const { beta1, beta2, eps, weightDecay, gradClip } = this.cfg;
+    const bc1 = 1 - Math.pow(beta1, this.step);
+    const bc2 = 1 - Math.pow(beta2, this.step);
+    return tf.tidy(() => {
+      const norm = tf.sqrt(tf.addN(grads.map((g) => tf.sum(tf.square(g))))) as tf.Scalar;
+      const scale =
+        gradClip > 0 ? tf.minimum(1, tf.div(gradClip, tf.add(norm, 1e-6))) : tf.scalar(1);
+      for (let i = 0; i < this.vars.length; i++) {
+        const g = tf.mul(grads[i], scale);
+        const m = tf.add(tf.mul(this.m[i], beta1), tf.mul(g, 1 - beta1));
+        const v = tf.add(tf.mul(this.v[i], beta2), tf.mul(tf.square(g), 1 - beta2));
+        this.m[i].assign(m);
+        this.v[i].assign(v);
+        const update = tf.div(tf.div(m, bc1), tf.add(tf.sqrt(tf.div(v, bc2)), eps));
+        const p = this.vars[i];
+        const decay = p.rank >= 2 && weightDecay > 0 ? tf.mul(p, weightDecay) : null;
+        p.assign(tf.sub(p, tf.mul(decay ? tf.add(update, decay) : update, lr)));
+      }
+      return tf.keep(norm);
+    });
+  }
+
+  dispose(): void {
+    tf.dispose([...this.m, ...this.v]);
+  }
+}

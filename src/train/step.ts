@@ -1,0 +1,72 @@
+// The one training step shared by pretraining and fine-tuning: forward, backward, NaN check, AdamW.
+import * as tf from '@tensorflow/tfjs-core';
+import { causalMask, lossOf, type Llama } from '../model/llama';
+import type { AdamW } from './adamw';
+
+/** B sequences of T inputs, their next-token targets, and a loss weight per target. */
+export interface Batch {
+  B: number;
+  T: number;
+  ids: Int32Array; // (B, T)
+  targets: Int32Array; // (B, T)
+  weights: Float32Array; // (B, T): 1 where the loss counts
+}
+
+export interface StepResult {
+  loss: number;
+  gradNorm: number;
+  /** False when the loss was NaN/Inf: the weights were left untouched. */
+  finite: boolean;
+}
+
+export class Trainer {
+  private masks = new Map<number, tf.Tensor2D>();
+
+  constructor(
+    readonly model: Llama,
+    readonly opt: AdamW,
+  ) {}
+
+  private mask(T: number): tf.Tensor2D {
+    let m = this.masks.get(T);
+    if (!m) this.masks.set(T, (m = causalMask(T)));
+    return m;
+  }
+
+  /**
+   * One step. The loss is read before the update (the step's one sync) so a diverged step never
+   * writes NaN into the weights.
+   */
+  async step(
+    batch: Batch,
+    lr: number,
+    dropout?: { rates: number[]; seed: number },
+  ): Promise<StepResult> {
+    const { B, T } = batch;
+    const mask = this.mask(T);
+    const { value, grads } = tf.tidy(() => {
+      const ids = tf.tensor2d(batch.ids, [B, T], 'int32');
+      const targets = tf.tensor1d(batch.targets, 'int32');
+      const weights = tf.tensor1d(batch.weights, 'float32');
+      const vars = this.opt.vars;
+      return tf.variableGrads(() => lossOf(this.model, ids, targets, weights, mask, dropout), vars);
+    });
+    const gradList = this.opt.vars.map((v) => grads[v.name]);
+    const loss = (await value.data())[0];
+    value.dispose();
+    if (!Number.isFinite(loss)) {
+      tf.dispose(gradList);
+      return { loss, gradNorm: NaN, finite: false };
+    }
+    const norm = this.opt.apply(gradList, lr);
+    tf.dispose(gradList);
+    const gradNorm = (await norm.data())[0];
+    norm.dispose();
+    return { loss, gradNorm, finite: true };
+  }
+
+  dispose(): void {
+    for (const m of this.masks.values()) m.dispose();
+    this.masks.clear();
+  }
+}
