@@ -188,11 +188,29 @@ export interface ForwardOptions {
   sin: tf.Tensor;
   /** Residual dropout rate per layer (training only), and the seed of its masks. */
   dropout?: { rates: number[]; seed: number };
-  /** Per-layer caches to extend (generation); replaced in place by the longer ones. */
-  cache?: LayerCache[];
+  /**
+   * Per-layer caches to extend (generation; null before the first call): replaced in place by
+   * the longer ones, which are kept out of any tidy. The caller disposes the replaced ones.
+   */
+  cache?: (LayerCache | null)[];
 }
 
 const RMS_EPS = 1e-5;
+
+type GradFunc = (dy: tf.Tensor, saved: tf.Tensor[]) => tf.Tensor[];
+
+/** tf.customGrad with its inputs as a list (tfjs types the variadic form loosely). */
+function withGrad(
+  forward: (inputs: tf.Tensor[], save: tf.GradSaveFunc) => { value: tf.Tensor; gradFunc: GradFunc },
+): (...inputs: tf.Tensor[]) => tf.Tensor {
+  const f = (...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+    const save = args.pop() as tf.GradSaveFunc;
+    return forward(args as tf.Tensor[], save);
+  };
+  return tf.customGrad(f as Parameters<typeof tf.customGrad>[0]) as (
+    ...inputs: tf.Tensor[]
+  ) => tf.Tensor;
+}
 
 function rmsNorm(x: tf.Tensor, gain: tf.Tensor): tf.Tensor {
   const ms = tf.mean(tf.square(x), -1, true);
@@ -205,11 +223,11 @@ function rmsNorm(x: tf.Tensor, gain: tf.Tensor): tf.Tensor {
  */
 function embed(wte: tf.Tensor, ids: tf.Tensor1D, vocabSize: number): tf.Tensor {
   // Every tensor the gradient needs is an input and saved: the forward's scope is disposed.
-  const f = tf.customGrad((w: tf.Tensor, idx: tf.Tensor, save: tf.GradSaveFunc) => {
+  const f = withGrad(([w, idx], save) => {
     save([idx]);
     return {
       value: tf.gather(w, idx),
-      gradFunc: (dy: tf.Tensor, [i]: tf.Tensor[]) => [
+      gradFunc: (dy, [i]) => [
         tf.matMul(
           tf.transpose(tf.oneHot(i as tf.Tensor1D, vocabSize, 1, 0, 'float32')),
           dy as tf.Tensor2D,
@@ -227,11 +245,11 @@ function embed(wte: tf.Tensor, ids: tf.Tensor1D, vocabSize: number): tf.Tensor {
  * ~10× slower there, while an explicit transpose is a cheap copy.
  */
 function linear(x: tf.Tensor, w: tf.Tensor): tf.Tensor2D {
-  const f = tf.customGrad((a: tf.Tensor, b: tf.Tensor, save: tf.GradSaveFunc) => {
+  const f = withGrad(([a, b], save) => {
     save([a, b]);
     return {
       value: tf.matMul(a as tf.Tensor2D, b as tf.Tensor2D),
-      gradFunc: (dy: tf.Tensor, [a2, b2]: tf.Tensor[]) => [
+      gradFunc: (dy, [a2, b2]) => [
         tf.matMul(dy as tf.Tensor2D, tf.transpose(b2) as tf.Tensor2D),
         tf.matMul(tf.transpose(a2) as tf.Tensor2D, dy as tf.Tensor2D),
       ],
@@ -275,7 +293,7 @@ export function hidden(model: Llama, ids: tf.Tensor2D, opts: ForwardOptions): tf
     let v = heads(v0);
     if (opts.cache) {
       const prev = opts.cache[l];
-      if (prev.k.shape[2] > 0) {
+      if (prev) {
         k = tf.concat([prev.k, k], 2);
         v = tf.concat([prev.v, v], 2);
       }
@@ -303,9 +321,7 @@ export function hidden(model: Llama, ids: tf.Tensor2D, opts: ForwardOptions): tf
 /** Logits (N, V) of hidden states (N, C). */
 export function head(model: Llama, x: tf.Tensor2D): tf.Tensor2D {
   const p = model.params;
-  return model.cfg.tiedEmbeddings
-    ? linear(x, tf.transpose(p.wte))
-    : linear(x, p.lmHead);
+  return model.cfg.tiedEmbeddings ? linear(x, tf.transpose(p.wte)) : linear(x, p.lmHead);
 }
 
 /** The (T, T) additive causal mask: position i sees positions ≤ i. */
@@ -326,15 +342,15 @@ export function maskedCrossEntropy(
   weights: tf.Tensor1D,
 ): tf.Scalar {
   const V = logits.shape[1];
-  const f = tf.customGrad((z: tf.Tensor, tgt: tf.Tensor, wt: tf.Tensor, save: tf.GradSaveFunc) => {
+  const f = withGrad(([z, tgt, wt], save) => {
     const onehot = tf.oneHot(tgt as tf.Tensor1D, V, 1, 0, 'float32'); // (N, V)
     const lse = tf.logSumExp(z, -1, true); // (N, 1)
     const nll = tf.sub(lse, tf.sum(tf.mul(z, onehot), -1, true)); // (N, 1)
     const w = tf.div(tf.reshape(wt, [-1, 1]), tf.maximum(tf.sum(wt), 1e-9)); // (N, 1), sums to 1
     save([z, lse, tgt, w]);
     return {
-      value: tf.sum(tf.mul(nll, w)) as tf.Scalar,
-      gradFunc: (dy: tf.Tensor, [z2, lse2, tgt2, w2]: tf.Tensor[]) => [
+      value: tf.sum(tf.mul(nll, w)),
+      gradFunc: (dy, [z2, lse2, tgt2, w2]) => [
         tf.mul(
           tf.sub(tf.exp(tf.sub(z2, lse2)), tf.oneHot(tgt2 as tf.Tensor1D, V, 1, 0, 'float32')),
           tf.mul(w2, dy),

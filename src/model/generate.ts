@@ -1,0 +1,139 @@
+// Batched generation with a KV cache: greedy or sampled (temperature, top-p, repetition penalty), seeded.
+import * as tf from '@tensorflow/tfjs-core';
+import { Rng } from '../util/rng';
+import { head, hidden, type LayerCache, type Llama } from './llama';
+
+export interface SamplingOptions {
+  /** 0 = greedy (argmax). LIMA: 0.7. */
+  temperature: number;
+  /** Nucleus mass. LIMA: 0.9. */
+  topP: number;
+  /** Divides positive (multiplies negative) logits of tokens already generated. LIMA: 1.2. */
+  repetitionPenalty: number;
+  maxNewTokens: number;
+  /** Generation of a row ends at the first of these (not included in the output). */
+  stopIds: number[];
+  seed: number;
+}
+
+/** The most the context holds: prompts are cut from the left to leave room for the answer. */
+function budget(blockSize: number, maxNew: number): { maxPrompt: number } {
+  return { maxPrompt: blockSize - Math.min(maxNew, Math.floor(blockSize / 2)) };
+}
+
+/** Picks the next token from one row of logits (modified in place). */
+export function sampleToken(
+  logits: Float32Array,
+  generated: readonly number[],
+  o: Pick<SamplingOptions, 'temperature' | 'topP' | 'repetitionPenalty'>,
+  rng: Rng,
+): number {
+  if (o.repetitionPenalty !== 1) {
+    for (const id of new Set(generated)) {
+      const z = logits[id];
+      logits[id] = z > 0 ? z / o.repetitionPenalty : z * o.repetitionPenalty;
+    }
+  }
+  if (o.temperature <= 0) {
+    let best = 0;
+    for (let i = 1; i < logits.length; i++) if (logits[i] > logits[best]) best = i;
+    return best;
+  }
+  let max = -Infinity;
+  for (const z of logits) max = Math.max(max, z);
+  const probs = Array.from(logits, (z, i) => ({ i, p: Math.exp((z - max) / o.temperature) }));
+  const total = probs.reduce((a, x) => a + x.p, 0);
+  probs.sort((a, b) => b.p - a.p || a.i - b.i);
+  // The smallest set of most likely tokens whose mass reaches topP.
+  let kept = 0;
+  let mass = 0;
+  while (kept < probs.length && mass < o.topP * total) mass += probs[kept++].p;
+  let u = rng.float() * mass;
+  for (let k = 0; k < kept; k++) {
+    u -= probs[k].p;
+    if (u <= 0) return probs[k].i;
+  }
+  return probs[kept - 1].i;
+}
+
+/**
+ * Continues every prompt; returns the new tokens of each (stop token excluded). Prompts are
+ * left-padded to one length and run together: the pads are masked out of attention and each
+ * row's rotary positions start at its first real token, so a row's answer does not depend on
+ * the other rows. Per step only the new token runs through the model (KV cache).
+ */
+export async function generate(
+  model: Llama,
+  prompts: Int32Array[],
+  o: SamplingOptions,
+): Promise<Int32Array[]> {
+  const B = prompts.length;
+  if (B === 0) return [];
+  const { blockSize, nLayer, nEmbd: C } = model.cfg;
+  const { maxPrompt } = budget(blockSize, o.maxNewTokens);
+  const rows = prompts.map((p) => (p.length > maxPrompt ? p.slice(p.length - maxPrompt) : p));
+  const L = Math.max(1, ...rows.map((r) => r.length));
+  const pads = rows.map((r) => L - r.length);
+  const steps = Math.min(o.maxNewTokens, blockSize - L);
+  const rng = Rng.derive(o.seed, 'sample');
+  const stop = new Set(o.stopIds);
+  const out: number[][] = rows.map(() => []);
+  const done = rows.map(() => false);
+  const cache: (LayerCache | null)[] = Array(nLayer).fill(null);
+
+  // Prefill: every prompt token at once; then one token per step.
+  let ids = new Int32Array(B * L);
+  let positions = new Int32Array(B * L);
+  let mask = new Float32Array(B * L * L);
+  rows.forEach((r, b) => {
+    ids.set(r, b * L + pads[b]);
+    for (let j = 0; j < L; j++) {
+      positions[b * L + j] = Math.max(0, j - pads[b]);
+      for (let i = 0; i < L; i++) {
+        if (i > j || i < pads[b]) mask[(b * L + j) * L + i] = -1e9;
+      }
+    }
+  });
+  let t = L;
+  try {
+    for (let step = 0; step < steps; step++) {
+      const q = step === 0 ? L : 1; // query positions this pass
+      const old = [...cache];
+      const last = tf.tidy(() => {
+        const x = hidden(model, tf.tensor2d(ids, [B, q], 'int32'), {
+          mask: tf.tensor4d(mask, [B, 1, q, t]),
+          cos: tf.gather(model.consts.cos, positions),
+          sin: tf.gather(model.consts.sin, positions),
+          cache,
+        }); // (B·q, C)
+        const lastRow = tf.reshape(tf.slice(tf.reshape(x, [B, q, C]), [0, q - 1, 0], [B, 1, C]), [
+          B,
+          C,
+        ]);
+        return head(model, lastRow as tf.Tensor2D); // (B, V)
+      });
+      for (const c of old) if (c) tf.dispose([c.k, c.v]);
+      const logits = (await last.data()) as Float32Array;
+      last.dispose();
+      const V = logits.length / B;
+      const next = new Int32Array(B);
+      for (let b = 0; b < B; b++) {
+        if (done[b]) continue;
+        const id = sampleToken(logits.slice(b * V, (b + 1) * V), out[b], o, rng);
+        if (stop.has(id)) done[b] = true;
+        else out[b].push(id);
+        next[b] = id;
+      }
+      if (done.every(Boolean)) break;
+      // The next pass: one new query per row that sees its real tokens so far and itself.
+      t += 1;
+      ids = next;
+      positions = Int32Array.from(pads, (p) => t - 1 - p);
+      mask = new Float32Array(B * t);
+      pads.forEach((p, b) => mask.fill(-1e9, b * t, b * t + p));
+    }
+  } finally {
+    for (const c of cache) if (c) tf.dispose([c.k, c.v]);
+  }
+  return out.map((r) => Int32Array.from(r));
+}
