@@ -1,0 +1,55 @@
+// The pretraining corpus: the world's knowledge as prose about EVERY entity, plus optional filler.
+import type { Spec } from '../spec';
+import { Rng } from '../util/rng';
+import { ATTRIBUTES, factOf, type Person, type World } from './generate';
+import { BIO, FILLER, procedureProse, ref } from './templates';
+
+/**
+ * augmentation = 1: one fixed biography (canonical order, name once, then pronouns). k > 1: k rewrites,
+ * each with fresh templates, shuffled sentence order and the full name in every sentence — the
+ * augmentation that makes facts extractable by fine-tuning in Physics of Language Models 3.1.
+ */
+export function biographies(person: Person, augmentation: number, rng: Rng): string[] {
+  if (augmentation <= 1) {
+    return [
+      ATTRIBUTES.map((a, i) => rng.pick(BIO[a])(ref(person, i === 0), factOf(person, a))).join(' '),
+    ];
+  }
+  const named = ref(person, true);
+  return Array.from({ length: augmentation }, () =>
+    rng
+      .shuffle([...ATTRIBUTES])
+      .map((a) => rng.pick(BIO[a])(named, factOf(person, a)))
+      .join(' '),
+  );
+}
+
+function fillerDoc(world: World, rng: Rng): string {
+  const n = rng.int(3, 5);
+  return Array.from({ length: n }, () =>
+    rng.pick(FILLER)(rng.pick(world.cities), rng.int(3, 40)),
+  ).join(' ');
+}
+
+/** Documents in a seeded order; the same spec gives the same strings. */
+export function pretrainCorpus(world: World, spec: Spec): string[] {
+  const rng = Rng.derive(spec.seed, 'corpus');
+  const k = spec.data.augmentation;
+  const docs: string[] = [];
+  for (const p of world.people) docs.push(...biographies(p, k, rng));
+  for (const proc of world.procedures) {
+    // Procedures keep their step order in every rewrite: the order is the knowledge.
+    for (let v = 0; v < k; v++)
+      docs.push(procedureProse(proc.task, proc.steps, k === 1 ? 0 : rng.int(0, 15)));
+  }
+  let factChars = 0;
+  for (const d of docs) factChars += d.length;
+  const f = spec.data.filler;
+  const fillerTarget = f >= 1 ? 0 : (factChars * f) / (1 - f);
+  for (let chars = 0; chars < fillerTarget;) {
+    const d = fillerDoc(world, rng);
+    docs.push(d);
+    chars += d.length;
+  }
+  return rng.shuffle(docs);
+}

@@ -1,0 +1,94 @@
+// The pretraining corpus: every entity's facts in prose, the augmentation knob, filler, size and determinism.
+import { describe, expect, it } from 'vitest';
+import { buildWorld, pretrainCorpus, ATTRIBUTES } from '../../src/world';
+import { Tokenizer } from '../../src/data/tokenizer';
+import { specWith } from './world-helpers';
+
+describe('pretrainCorpus', () => {
+  const spec = specWith({
+    world: { people: 60, procedures: 6 },
+    data: { augmentation: 3, filler: 0 },
+  });
+  const world = buildWorld(spec);
+  const corpus = pretrainCorpus(world, spec);
+
+  it('states every fact of every person, held-out ones included, in each rewrite', () => {
+    for (const p of world.people) {
+      const bios = corpus.filter((d) => d.startsWith(p.name) || d.includes(` ${p.name} `));
+      const own = bios.filter((d) => ATTRIBUTES.every((a) => d.includes(p[a])));
+      expect(own.length).toBe(3);
+    }
+    expect(world.people.some((p) => p.heldOut)).toBe(true);
+  });
+
+  it('puts the full name in every sentence of an augmented biography, and shuffles the order', () => {
+    const p = world.people[0];
+    const bios = corpus.filter((d) => d.includes(p.name) && d.includes(p.birthDate));
+    const orders = new Set<string>();
+    for (const b of bios) {
+      const sentences = b.split(/(?<=\.) /);
+      expect(sentences).toHaveLength(6);
+      for (const s of sentences) expect(s).toContain(p.name);
+      orders.add(ATTRIBUTES.map((a) => b.indexOf(p[a])).join());
+    }
+    expect(orders.size).toBeGreaterThan(1);
+  });
+
+  it('writes one fixed biography per person without augmentation: name first, then pronouns', () => {
+    const s1 = specWith({
+      world: { people: 60, procedures: 6 },
+      data: { augmentation: 1, filler: 0 },
+    });
+    const c1 = pretrainCorpus(buildWorld(s1), s1);
+    expect(c1).toHaveLength(66);
+    const p = world.people[3];
+    const bio = c1.find((d) => d.includes(p.birthDate))!;
+    expect(bio.startsWith(p.name) || bio.startsWith(`${p.name}'s`)).toBe(true);
+    expect(bio.split(p.name)).toHaveLength(2); // the name appears exactly once
+    // Canonical order: birth date before birth city before university before employer.
+    const pos = ATTRIBUTES.map((a) => bio.indexOf(p[a]));
+    expect(pos.slice(0, 3)).toEqual([...pos.slice(0, 3)].sort((x, y) => x - y));
+  });
+
+  it('describes each procedure with its steps in order', () => {
+    for (const proc of world.procedures) {
+      const docs = corpus.filter((d) => d.includes(proc.task));
+      expect(docs).toHaveLength(3);
+      for (const d of docs) {
+        const pos = proc.steps.map((s) => d.toLowerCase().indexOf(s.toLowerCase()));
+        expect(pos.every((x) => x >= 0)).toBe(true);
+        expect(pos).toEqual([...pos].sort((x, y) => x - y));
+      }
+    }
+  });
+
+  it('adds filler prose to the requested share of characters', () => {
+    const s = specWith({
+      world: { people: 60, procedures: 6 },
+      data: { augmentation: 3, filler: 0.3 },
+    });
+    const c = pretrainCorpus(buildWorld(s), s);
+    const names = world.people.map((p) => p.name);
+    const filler = c.filter(
+      (d) => !names.some((n) => d.includes(n)) && !world.procedures.some((p) => d.includes(p.task)),
+    );
+    const share = filler.join('').length / c.join('').length;
+    expect(share).toBeGreaterThan(0.28);
+    expect(share).toBeLessThan(0.33);
+  });
+
+  it('is byte-identical for the same seed and different for another', () => {
+    expect(pretrainCorpus(buildWorld(spec), spec)).toEqual(corpus);
+    const other = specWith({ ...spec, seed: spec.seed + 1 });
+    expect(pretrainCorpus(buildWorld(other), other)).not.toEqual(corpus);
+  });
+
+  it('stays at a few hundred thousand tokens for the default world', () => {
+    const d = specWith({});
+    const c = pretrainCorpus(buildWorld(d), d);
+    const tok = Tokenizer.train(c, d.data.vocabSize);
+    const tokens = c.reduce((n, doc) => n + tok.encode(doc).length, 0);
+    expect(tokens).toBeGreaterThan(100_000);
+    expect(tokens).toBeLessThan(400_000);
+  });
+});
