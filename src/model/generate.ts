@@ -56,8 +56,15 @@ export function sampleToken(
   return probs[kept - 1].i;
 }
 
+export interface Generation {
+  /** New tokens, the stop token excluded. */
+  ids: Int32Array;
+  /** True when a stop id ended it; false when it ran out of tokens or context. */
+  stopped: boolean;
+}
+
 /**
- * Continues every prompt; returns the new tokens of each (stop token excluded). Prompts are
+ * Continues every prompt; returns the new tokens of each and whether a stop id ended it. Prompts are
  * left-padded to one length and run together: the pads are masked out of attention and each
  * row's rotary positions start at its first real token, so a row's answer does not depend on
  * the other rows. Per step only the new token runs through the model (KV cache).
@@ -66,7 +73,7 @@ export async function generate(
   model: Llama,
   prompts: Int32Array[],
   o: SamplingOptions,
-): Promise<Int32Array[]> {
+): Promise<Generation[]> {
   const B = prompts.length;
   if (B === 0) return [];
   const { blockSize, nLayer, nEmbd: C } = model.cfg;
@@ -135,5 +142,5 @@ export async function generate(
   } finally {
     for (const c of cache) if (c) tf.dispose([c.k, c.v]);
   }
-  return out.map((r) => Int32Array.from(r));
+  return out.map((r, b) => ({ ids: Int32Array.from(r), stopped: done[b] }));
 }

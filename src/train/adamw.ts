@@ -53,6 +53,24 @@ export class AdamW {
     });
   }
 
+  /** Moments as plain arrays, in the order of `vars` (for checkpoints). */
+  async moments(): Promise<{ m: Float32Array[]; v: Float32Array[] }> {
+    const read = (xs: tf.Variable[]) =>
+      Promise.all(xs.map(async (x) => (await x.data()) as Float32Array));
+    return { m: await read(this.m), v: await read(this.v) };
+  }
+
+  /** Restores a checkpoint's moments and step count (a resumed run continues bit for bit). */
+  load(step: number, m: Float32Array[], v: Float32Array[]): void {
+    this.step = step;
+    tf.tidy(() =>
+      this.vars.forEach((x, i) => {
+        this.m[i].assign(tf.tensor(m[i], x.shape));
+        this.v[i].assign(tf.tensor(v[i], x.shape));
+      }),
+    );
+  }
+
   dispose(): void {
     tf.dispose([...this.m, ...this.v]);
   }

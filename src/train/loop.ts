@@ -30,6 +30,7 @@ export interface LoopOptions {
 export interface LoopResult {
   curve: LossPoint[];
   steps: number;
+  /** Loss-counted tokens processed in this call (not before a resume). */
   tokens: number;
   ms: number;
   diverged?: { step: number; message: string };
@@ -56,7 +57,9 @@ export async function trainLoop(o: LoopOptions): Promise<LoopResult> {
   const progressMs = o.progressEveryMs ?? 250;
   const t0 = performance.now();
   let lastReport = -Infinity;
-  let tokens = 0;
+  // Tokens of the whole run (a resumed run continues the count); `fresh` only this session's.
+  let tokens = curve.at(-1)?.tokens ?? 0;
+  let fresh = 0;
   let acc = { loss: 0, n: 0 };
   let step = o.startStep;
   for (; step < o.totalSteps; step++) {
@@ -72,12 +75,14 @@ export async function trainLoop(o: LoopOptions): Promise<LoopResult> {
       return {
         curve,
         steps: step - o.startStep,
-        tokens,
+        tokens: fresh,
         ms: performance.now() - t0,
         diverged: { step, message: `diverged at step ${step}: the loss became ${r.loss}` },
       };
     }
-    tokens += batch.weights.reduce((a, w) => a + (w > 0 ? 1 : 0), 0);
+    const counted = batch.weights.reduce((a, w) => a + (w > 0 ? 1 : 0), 0);
+    tokens += counted;
+    fresh += counted;
     acc.loss += r.loss;
     acc.n += 1;
     const done = step + 1;
@@ -97,15 +102,20 @@ export async function trainLoop(o: LoopOptions): Promise<LoopResult> {
         step: done,
         totalSteps: o.totalSteps,
         loss: r.loss,
-        tokensPerSec: tokens / secs,
+        tokensPerSec: fresh / secs,
         etaSec: rate > 0 ? (o.totalSteps - done) / rate : undefined,
         memoryBytes: mem.numBytes,
         numTensors: mem.numTensors,
       });
     }
-    if (o.onCheckpoint && o.checkpointEvery && done % o.checkpointEvery === 0 && done < o.totalSteps) {
+    if (
+      o.onCheckpoint &&
+      o.checkpointEvery &&
+      done % o.checkpointEvery === 0 &&
+      done < o.totalSteps
+    ) {
       await o.onCheckpoint(done, curve);
     }
   }
-  return { curve, steps: step - o.startStep, tokens, ms: performance.now() - t0 };
+  return { curve, steps: step - o.startStep, tokens: fresh, ms: performance.now() - t0 };
 }

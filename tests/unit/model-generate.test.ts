@@ -64,7 +64,7 @@ describe('generate', () => {
         seed: 0,
       },
     );
-    prompts.forEach((p, b) => expect(Array.from(out[b])).toEqual(greedyReference(model, p, 8)));
+    prompts.forEach((p, b) => expect(Array.from(out[b].ids)).toEqual(greedyReference(model, p, 8)));
     const before = tf.memory().numTensors;
     await generate(model, [Int32Array.from([1, 2])], {
       temperature: 0.7,
@@ -88,15 +88,17 @@ describe('generate', () => {
       stopIds: [],
       seed: 5,
     };
-    const a = await generate(model, [Int32Array.from([1, 2, 3])], opts);
-    const b = await generate(model, [Int32Array.from([1, 2, 3])], opts);
-    const c = await generate(model, [Int32Array.from([1, 2, 3])], { ...opts, seed: 6 });
-    expect(Array.from(a[0])).toEqual(Array.from(b[0]));
-    expect(Array.from(a[0])).not.toEqual(Array.from(c[0]));
-    expect(a[0].length).toBe(cfg.blockSize - 3); // the context is full
-    const stopAt = a[0][4];
-    const s = await generate(model, [Int32Array.from([1, 2, 3])], { ...opts, stopIds: [stopAt] });
-    expect(Array.from(s[0])).toEqual(Array.from(a[0].slice(0, a[0].indexOf(stopAt))));
+    const [a] = await generate(model, [Int32Array.from([1, 2, 3])], opts);
+    const [b] = await generate(model, [Int32Array.from([1, 2, 3])], opts);
+    const [c] = await generate(model, [Int32Array.from([1, 2, 3])], { ...opts, seed: 6 });
+    expect(Array.from(a.ids)).toEqual(Array.from(b.ids));
+    expect(Array.from(a.ids)).not.toEqual(Array.from(c.ids));
+    expect(a.ids.length).toBe(cfg.blockSize - 3); // the context is full
+    expect(a.stopped).toBe(false);
+    const stopAt = a.ids[4];
+    const [s] = await generate(model, [Int32Array.from([1, 2, 3])], { ...opts, stopIds: [stopAt] });
+    expect(Array.from(s.ids)).toEqual(Array.from(a.ids.slice(0, a.ids.indexOf(stopAt))));
+    expect(s.stopped).toBe(true);
     model.dispose();
   });
 

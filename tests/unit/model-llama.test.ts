@@ -82,7 +82,10 @@ describe('model', () => {
   });
 
   it('starts at a loss of ln(vocab) within 0.1', () => {
-    for (const cfg of [tiny, { ...tiny, vocabSize: 512, nEmbd: 64, nHead: 4, tiedEmbeddings: false }]) {
+    for (const cfg of [
+      tiny,
+      { ...tiny, vocabSize: 512, nEmbd: 64, nHead: 4, tiedEmbeddings: false },
+    ]) {
       const model = new Llama(cfg, initWeights(cfg, 1));
       const loss = lossValue(model, randomBatch(cfg, 4, 16, 2));
       expect(Math.abs(loss - Math.log(cfg.vocabSize))).toBeLessThan(0.1);
@@ -93,11 +96,20 @@ describe('model', () => {
   it('is causal: changing a later token leaves earlier positions’ losses unchanged', () => {
     const model = new Llama(tiny, initWeights(tiny, 3));
     const b = randomBatch(tiny, 1, 8, 4);
-    const only = (i: number) => ({ ...b, weights: Float32Array.from(b.weights, (_, j) => (j === i ? 1 : 0)) });
+    const only = (i: number) => ({
+      ...b,
+      weights: Float32Array.from(b.weights, (_, j) => (j === i ? 1 : 0)),
+    });
     const before = lossValue(model, only(3));
-    const changed = { ...only(3), ids: Int32Array.from(b.ids, (x, j) => (j === 6 ? (x + 1) % 32 : x)) };
+    const changed = {
+      ...only(3),
+      ids: Int32Array.from(b.ids, (x, j) => (j === 6 ? (x + 1) % 32 : x)),
+    };
     expect(lossValue(model, changed)).toBe(before);
-    const changedEarly = { ...only(3), ids: Int32Array.from(b.ids, (x, j) => (j === 1 ? (x + 1) % 32 : x)) };
+    const changedEarly = {
+      ...only(3),
+      ids: Int32Array.from(b.ids, (x, j) => (j === 1 ? (x + 1) % 32 : x)),
+    };
     expect(lossValue(model, changedEarly)).not.toBe(before);
     model.dispose();
   });
@@ -137,7 +149,10 @@ describe('model', () => {
         const numeric = (at(h) - at(-h)) / (2 * h);
         v.assign(tf.tensor(w, v.shape));
         const err = Math.abs(numeric - g[i]);
-        expect(err < 2e-4 || err / Math.max(Math.abs(numeric), Math.abs(g[i])) < 2e-2, `${name}[${i}]: ${g[i]} vs ${numeric}`).toBe(true);
+        expect(
+          err < 2e-4 || err / Math.max(Math.abs(numeric), Math.abs(g[i])) < 2e-2,
+          `${name}[${i}]: ${g[i]} vs ${numeric}`,
+        ).toBe(true);
         checked++;
       }
     }
@@ -148,7 +163,13 @@ describe('model', () => {
 
   it('overfits one tiny batch to near-zero loss', async () => {
     const model = new Llama(tiny, initWeights(tiny, 11));
-    const opt = new AdamW(model.variables(), { beta1: 0.9, beta2: 0.95, eps: 1e-8, weightDecay: 0, gradClip: 1 });
+    const opt = new AdamW(model.variables(), {
+      beta1: 0.9,
+      beta2: 0.95,
+      eps: 1e-8,
+      weightDecay: 0,
+      gradClip: 1,
+    });
     const trainer = new Trainer(model, opt);
     const b = randomBatch(tiny, 2, 8, 12);
     let loss = Infinity;

@@ -1,0 +1,73 @@
+// The data a stage needs, rebuilt from the spec (world, corpus, tokenizer) and kept while the worker lives.
+import { Tokenizer } from '../data/tokenizer';
+import { packBlocks, sftRows } from '../data/batches';
+import { encodeChat } from '../data/chat';
+import { buildWorld, type World } from '../world/generate';
+import { pretrainCorpus } from '../world/corpus';
+import { sftSet } from '../world/sft';
+import { stageIds, type Spec } from '../spec';
+import type { DataArtifact } from './api';
+
+/** The last world and packed corpus: a sweep's runs share them, so build each once. */
+let world: { id: string; world: World } | null = null;
+let corpus: { key: string; rows: Int32Array } | null = null;
+
+export function worldOf(spec: Spec): World {
+  const id = stageIds(spec).world;
+  if (world?.id !== id) world = { id, world: buildWorld(spec) };
+  return world.world;
+}
+
+export function tokenizerOf(data: DataArtifact): Tokenizer {
+  return Tokenizer.deserialize(data.tokenizer);
+}
+
+/** Builds the world, its pretraining corpus and the tokenizer trained on that corpus. */
+export function buildData(spec: Spec): DataArtifact {
+  const t0 = performance.now();
+  const w = worldOf(spec);
+  const docs = pretrainCorpus(w, spec);
+  const tok = Tokenizer.train(docs, spec.data.vocabSize);
+  const chars = docs.reduce((n, d) => n + d.length, 0);
+  const tokens = docs.reduce((n, d) => n + tok.encode(d).length, 0);
+  return {
+    stageId: stageIds(spec).data,
+    tokenizer: tok.serialize(),
+    stats: {
+      people: w.people.length,
+      procedures: w.procedures.length,
+      documents: docs.length,
+      characters: chars,
+      tokens,
+      charsPerToken: chars / Math.max(1, tokens),
+    },
+    ms: performance.now() - t0,
+  };
+}
+
+/** The corpus as rows of blockSize+1 tokens (input and shifted target), cached per context length. */
+export function pretrainRows(spec: Spec, data: DataArtifact, blockSize: number): Int32Array {
+  const key = `${data.stageId}:${blockSize}`;
+  if (corpus?.key !== key) {
+    const tok = tokenizerOf(data);
+    const docs = pretrainCorpus(worldOf(spec), spec).map((d) => tok.encode(d));
+    corpus = { key, rows: packBlocks(docs, blockSize, tok.special.bos) };
+  }
+  return corpus.rows;
+}
+
+/** SFT examples in the chat template, one per row, with their per-target loss weights. */
+export function finetuneRows(
+  spec: Spec,
+  tok: Tokenizer,
+  blockSize: number,
+): { ids: Int32Array; mask: Float32Array; rows: number; lengths: Int32Array } {
+  const maxLength = Math.min(spec.finetune.maxLength ?? blockSize, blockSize) + 1;
+  const examples = sftSet(worldOf(spec), spec).map((c) =>
+    encodeChat(c, tok, maxLength, spec.data.lossOn),
+  );
+  return {
+    ...sftRows(examples, blockSize, tok.special.pad),
+    lengths: Int32Array.from(examples, (e) => Math.min(e.ids.length, blockSize + 1)),
+  };
+}

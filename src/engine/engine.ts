@@ -1,0 +1,439 @@
+// The engine behind the worker: data, pretraining, fine-tuning and evaluation as functions of the spec.
+import * as tf from '@tensorflow/tfjs-core';
+import { stageIds, type Spec, type Stage } from '../spec';
+import {
+  configParamCount,
+  initWeights,
+  Llama,
+  modelConfig,
+  paramShapes,
+  type ModelConfig,
+} from '../model/llama';
+import { AdamW } from '../train/adamw';
+import {
+  decodeOptimizer,
+  decodeWeights,
+  encodeOptimizer,
+  encodeWeights,
+  type NamedTensor,
+} from '../train/checkpoint';
+import { StageControl } from '../train/control';
+import { trainLoop, type LoopResult } from '../train/loop';
+import { finetuneLr, layerDropout, pretrainLr } from '../train/schedule';
+import { Trainer, type Batch } from '../train/step';
+import { deriveSeed, Rng } from '../util/rng';
+import { evalSet } from '../world/eval';
+import { fewShotExamples } from '../world/sft';
+import { TASK_TYPES } from '../world/types';
+import type {
+  BackendName,
+  BackendReport,
+  Checkpoint,
+  Control,
+  DataArtifact,
+  EngineApi,
+  EvalResult,
+  Hooks,
+  LossPoint,
+  TrainResult,
+} from './api';
+import { buildData, finetuneRows, pretrainRows, tokenizerOf, worldOf } from './data';
+import { answerAndJudge, summarize, type EvalPlan } from './evaluate';
+import { checkFits } from './fit';
+import { initBackend, probeBackends } from './probe';
+
+function contextName(): BackendReport['context'] {
+  const g = globalThis as { WorkerGlobalScope?: unknown; document?: unknown };
+  return g.WorkerGlobalScope ? 'worker' : g.document ? 'page' : 'node';
+}
+
+/** Inputs of one step, cut from rows of blockSize+1 tokens (row[t] → row[t+1]). */
+function batchFromRows(
+  rows: Int32Array,
+  mask: Float32Array | null,
+  picks: number[],
+  blockSize: number,
+  T: number,
+): Batch {
+  const B = picks.length;
+  const ids = new Int32Array(B * T);
+  const targets = new Int32Array(B * T);
+  const weights = new Float32Array(B * T);
+  picks.forEach((r, b) => {
+    const row = rows.subarray(r * (blockSize + 1), (r + 1) * (blockSize + 1));
+    ids.set(row.subarray(0, T), b * T);
+    targets.set(row.subarray(1, T + 1), b * T);
+    if (mask) weights.set(mask.subarray(r * blockSize, r * blockSize + T), b * T);
+    else weights.fill(1, b * T, (b + 1) * T);
+  });
+  return { B, T, ids, targets, weights };
+}
+
+function toNamed(cfg: ModelConfig, arrays: Float32Array[]): Map<string, NamedTensor> {
+  return new Map(paramShapes(cfg).map(([name, shape], i) => [name, { shape, data: arrays[i] }]));
+}
+
+export class Engine implements EngineApi {
+  private readonly ctl = new StageControl();
+  private report: BackendReport | null = null;
+
+  async probe(override: BackendName | 'auto' = 'auto'): Promise<BackendReport> {
+    this.report = await probeBackends(contextName(), override);
+    return this.report;
+  }
+
+  /** Starts the spec's backend (auto: the probe's choice) and returns its name. */
+  private async useBackend(spec: Spec): Promise<BackendName> {
+    const report = await this.probe(spec.backend);
+    await initBackend(report.chosen);
+    return report.chosen;
+  }
+
+  async buildData(spec: Spec, hooks: Hooks): Promise<DataArtifact> {
+    hooks.onProgress({
+      stage: 'data',
+      stageId: stageIds(spec).data,
+      step: 0,
+      totalSteps: 1,
+      message: 'building the world and tokenizer',
+    });
+    const data = buildData(spec);
+    hooks.onProgress({ stage: 'data', stageId: data.stageId, step: 1, totalSteps: 1 });
+    return data;
+  }
+
+  control(command: Control): void {
+    this.ctl.command(command);
+  }
+
+  /** Model and optimizer from a checkpoint, or freshly initialised from the seed. */
+  private async restore(
+    cfg: ModelConfig,
+    weights: Checkpoint | null,
+    seed: number,
+    opt: { weightDecay: number; spec: Spec },
+    optimizerState?: ArrayBuffer,
+  ): Promise<{ model: Llama; adamw: AdamW }> {
+    let init: Map<string, Float32Array>;
+    if (weights) {
+      const saved = decodeWeights(weights.weights);
+      if (JSON.stringify(saved.cfg) !== JSON.stringify(cfg)) {
+        throw new Error(
+          `the checkpoint's model (${JSON.stringify(saved.cfg)}) is not this spec's model (${JSON.stringify(cfg)})`,
+        );
+      }
+      init = new Map([...saved.weights].map(([k, t]) => [k, t.data]));
+    } else init = initWeights(cfg, seed);
+    const model = new Llama(cfg, init);
+    const o = opt.spec.optimizer;
+    const adamw = new AdamW(model.variables(), {
+      beta1: o.beta1,
+      beta2: o.beta2,
+      eps: o.eps,
+      gradClip: o.gradClip,
+      weightDecay: opt.weightDecay,
+    });
+    if (optimizerState) {
+      const s = decodeOptimizer(optimizerState);
+      const names = paramShapes(cfg).map(([n]) => n);
+      adamw.load(
+        s.step,
+        names.map((n) => s.m.get(n)!.data),
+        names.map((n) => s.v.get(n)!.data),
+      );
+    }
+    return { model, adamw };
+  }
+
+  private async snapshot(
+    stage: Stage,
+    stageId: string,
+    backend: BackendName,
+    model: Llama,
+    adamw: AdamW | null,
+    step: number,
+    totalSteps: number,
+    lossCurve: LossPoint[],
+  ): Promise<Checkpoint> {
+    const w = await model.readWeights();
+    const weights = encodeWeights(model.cfg, toNamed(model.cfg, [...w.values()]));
+    let optimizer: ArrayBuffer | undefined;
+    if (adamw) {
+      const { m, v } = await adamw.moments();
+      optimizer = encodeOptimizer(adamw.step, toNamed(model.cfg, m), toNamed(model.cfg, v));
+    }
+    void stage;
+    return { stageId, backend, step, totalSteps, weights, optimizer, lossCurve: [...lossCurve] };
+  }
+
+  private refuseIfTooLarge(cfg: ModelConfig, batch: number, backend: BackendName): void {
+    const problem = checkFits(cfg, batch, cfg.blockSize, backend, this.report!);
+    if (problem) throw new Error(`refused before training: ${problem}`);
+  }
+
+  async pretrain(
+    spec: Spec,
+    data: DataArtifact,
+    resume: Checkpoint | null,
+    hooks: Hooks,
+  ): Promise<TrainResult> {
+    this.ctl.reset();
+    const t0 = performance.now();
+    const backend = await this.useBackend(spec);
+    const cfg = modelConfig(spec);
+    const p = spec.pretrain;
+    this.refuseIfTooLarge(cfg, p.batchSize, backend);
+    const stageId = stageIds(spec).pretrain;
+    const rows = pretrainRows(spec, data, cfg.blockSize);
+    const nRows = rows.length / (cfg.blockSize + 1);
+    if (nRows === 0) throw new Error('the pretraining corpus is shorter than one context');
+    const { model, adamw } = await this.restore(
+      cfg,
+      resume,
+      spec.seed,
+      { weightDecay: p.weightDecay, spec },
+      resume?.optimizer,
+    );
+    const trainer = new Trainer(model, adamw);
+    try {
+      const r = await trainLoop({
+        stage: 'pretrain',
+        stageId,
+        trainer,
+        startStep: resume?.step ?? 0,
+        totalSteps: p.steps,
+        curve: resume?.lossCurve,
+        // Each step draws its rows from its own stream, so a resumed run draws what the first would have.
+        batchAt: (step) => {
+          const rng = Rng.derive(spec.seed, 'pretrain-batch', step);
+          const picks = Array.from({ length: p.batchSize }, () => rng.int(0, nRows - 1));
+          return batchFromRows(rows, null, picks, cfg.blockSize, cfg.blockSize);
+        },
+        lrAt: (step) => pretrainLr(p, step, p.steps),
+        dropout:
+          p.dropout > 0
+            ? {
+                rates: Array(cfg.nLayer).fill(p.dropout),
+                seedAt: (s) => deriveSeed(spec.seed, 'pretrain-dropout', s),
+              }
+            : undefined,
+        control: this.ctl,
+        onProgress: (x) => hooks.onProgress(x),
+        checkpointEvery: Math.max(25, Math.ceil(p.steps / 10)),
+        onCheckpoint: hooks.onCheckpoint
+          ? async (step, curve) =>
+              hooks.onCheckpoint!(
+                await this.snapshot(
+                  'pretrain',
+                  stageId,
+                  backend,
+                  model,
+                  adamw,
+                  step,
+                  p.steps,
+                  curve,
+                ),
+              )
+          : undefined,
+      });
+      return await this.result('pretrain', stageId, backend, model, adamw, r, p.steps, t0);
+    } finally {
+      trainer.dispose();
+      adamw.dispose();
+      model.dispose();
+    }
+  }
+
+  private async result(
+    stage: Stage,
+    stageId: string,
+    backend: BackendName,
+    model: Llama,
+    adamw: AdamW | null,
+    r: LoopResult,
+    totalSteps: number,
+    t0: number,
+  ): Promise<TrainResult> {
+    const step = r.diverged ? r.diverged.step : totalSteps;
+    const checkpoint = await this.snapshot(
+      stage,
+      stageId,
+      backend,
+      model,
+      adamw,
+      step,
+      totalSteps,
+      r.curve,
+    );
+    return {
+      checkpoint,
+      lossCurve: r.curve,
+      backend,
+      ms: performance.now() - t0,
+      tokensPerSec: r.tokens / Math.max(1e-9, r.ms / 1000),
+      diverged: r.diverged,
+    };
+  }
+
+  async finetune(
+    spec: Spec,
+    data: DataArtifact,
+    base: Checkpoint,
+    resume: Checkpoint | null,
+    hooks: Hooks,
+  ): Promise<TrainResult> {
+    this.ctl.reset();
+    const t0 = performance.now();
+    const stageId = stageIds(spec).finetune;
+    const f = spec.finetune;
+    if (f.method !== 'sft') {
+      // In-context alignment trains nothing: the "fine-tuned" model is the base model.
+      const checkpoint = {
+        ...base,
+        stageId,
+        step: 0,
+        totalSteps: 0,
+        optimizer: undefined,
+        lossCurve: [],
+      };
+      return { checkpoint, lossCurve: [], backend: base.backend, ms: 0, tokensPerSec: 0 };
+    }
+    const backend = await this.useBackend(spec);
+    const cfg = modelConfig(spec);
+    this.refuseIfTooLarge(cfg, f.batchSize, backend);
+    const tok = tokenizerOf(data);
+    const sft = finetuneRows(spec, tok, cfg.blockSize);
+    const stepsPerEpoch = Math.ceil(sft.rows / f.batchSize);
+    const totalSteps = stepsPerEpoch * f.epochs;
+    // A fresh optimizer for fine-tuning; a resumed fine-tune carries its own state.
+    const { model, adamw } = await this.restore(
+      cfg,
+      resume ?? base,
+      spec.seed,
+      { weightDecay: f.weightDecay, spec },
+      resume?.optimizer,
+    );
+    const trainer = new Trainer(model, adamw);
+    const orders = new Map<number, number[]>();
+    const orderOf = (epoch: number) => {
+      let o = orders.get(epoch);
+      if (!o) {
+        orders.clear();
+        o = Rng.derive(spec.seed, 'sft-order', f.seed, epoch).shuffle(
+          Array.from({ length: sft.rows }, (_, i) => i),
+        );
+        orders.set(epoch, o);
+      }
+      return o;
+    };
+    try {
+      const r = await trainLoop({
+        stage: 'finetune',
+        stageId,
+        trainer,
+        startStep: resume?.step ?? 0,
+        totalSteps,
+        curve: resume?.lossCurve,
+        batchAt: (step) => {
+          const order = orderOf(Math.floor(step / stepsPerEpoch));
+          const start = (step % stepsPerEpoch) * f.batchSize;
+          // The last batch of an epoch wraps around: every step has the same batch size.
+          const picks = Array.from(
+            { length: Math.min(f.batchSize, sft.rows) },
+            (_, k) => order[(start + k) % sft.rows],
+          );
+          // Examples are short: cut the batch to its longest example (a multiple of 16 for fewer shapes).
+          const longest = Math.max(...picks.map((i) => sft.lengths[i] - 1));
+          const T = Math.min(cfg.blockSize, Math.ceil(Math.max(1, longest) / 16) * 16);
+          return batchFromRows(sft.ids, sft.mask, picks, cfg.blockSize, T);
+        },
+        lrAt: (step) => finetuneLr(f, step, totalSteps),
+        dropout:
+          f.dropoutMax > 0
+            ? {
+                rates: layerDropout(cfg.nLayer, f.dropoutMax),
+                seedAt: (s) => deriveSeed(spec.seed, 'sft-dropout', f.seed, s),
+              }
+            : undefined,
+        control: this.ctl,
+        onProgress: (x) => hooks.onProgress(x),
+        checkpointEvery: stepsPerEpoch * Math.max(1, Math.ceil(f.epochs / 5)),
+        onCheckpoint: hooks.onCheckpoint
+          ? async (step, curve) =>
+              hooks.onCheckpoint!(
+                await this.snapshot(
+                  'finetune',
+                  stageId,
+                  backend,
+                  model,
+                  adamw,
+                  step,
+                  totalSteps,
+                  curve,
+                ),
+              )
+          : undefined,
+      });
+      return await this.result('finetune', stageId, backend, model, null, r, totalSteps, t0);
+    } finally {
+      trainer.dispose();
+      adamw.dispose();
+      model.dispose();
+    }
+  }
+
+  async evaluate(
+    spec: Spec,
+    data: DataArtifact,
+    checkpoint: Checkpoint,
+    hooks: Hooks,
+  ): Promise<EvalResult> {
+    this.ctl.reset();
+    const t0 = performance.now();
+    const backend = await this.useBackend(spec);
+    const stageId = stageIds(spec).eval;
+    const cfg = modelConfig(spec);
+    const tok = tokenizerOf(data);
+    const world = worldOf(spec);
+    const sets = evalSet(world, spec);
+    const items = [...sets.test, ...sets.dialogue];
+    const method = spec.finetune.method;
+    const plan: EvalPlan = {
+      method,
+      shots: method === 'few-shot' ? fewShotExamples(world, spec) : [],
+      sampling: spec.eval,
+      samples: spec.eval.samples,
+      seed: deriveSeed(spec.seed, 'eval', spec.finetune.seed),
+    };
+    const { model } = await this.restore(cfg, checkpoint, spec.seed, { weightDecay: 0, spec });
+    try {
+      const samples = await answerAndJudge(model, tok, items, plan, async (done, total) => {
+        hooks.onProgress({
+          stage: 'eval',
+          stageId,
+          step: done,
+          totalSteps: total,
+          numTensors: tf.memory().numTensors,
+        });
+        await this.ctl.checkpoint();
+      });
+      const byTask: EvalResult['byTask'] = {};
+      for (const task of TASK_TYPES) {
+        const s = samples.filter((x) => x.task === task).map((x) => x.score);
+        if (s.length) byTask[task] = summarize(s);
+      }
+      return {
+        stageId,
+        backend,
+        samples,
+        summary: summarize(samples.map((x) => x.score)),
+        byTask,
+        ms: performance.now() - t0,
+      };
+    } finally {
+      model.dispose();
+    }
+  }
+}
+
+export { configParamCount };

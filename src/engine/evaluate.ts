@@ -1,0 +1,86 @@
+// Evaluation: generate answers to eval prompts in batches, judge each, and summarise the scores.
+import type { Tokenizer } from '../data/tokenizer';
+import { cleanResponse, encodePrompt, stopIds, type AlignMethod } from '../data/chat';
+import { generate } from '../model/generate';
+import type { Llama } from '../model/llama';
+import { judge } from '../world/judge';
+import type { Conversation, EvalItem } from '../world/types';
+import { deriveSeed } from '../util/rng';
+import type { Spec } from '../spec';
+import type { Sample, ScoreSummary } from './api';
+
+/** Prompts per generation batch: enough to amortise each step, small enough for the attention maps. */
+const GEN_BATCH = 32;
+
+export interface EvalPlan {
+  method: AlignMethod;
+  shots: Conversation[];
+  sampling: Spec['eval'];
+  samples: number;
+  seed: number;
+}
+
+/** Every item answered `plan.samples` times, judged; the order of the items is kept. */
+export async function answerAndJudge(
+  model: Llama,
+  tok: Tokenizer,
+  items: EvalItem[],
+  plan: EvalPlan,
+  onBatch?: (done: number, total: number) => Promise<void> | void,
+): Promise<Sample[]> {
+  const prompts = items.map((it) => encodePrompt(it.turns, tok, plan.method, plan.shots));
+  // Similar lengths together: less padding per batch.
+  const order = items
+    .map((_, i) => i)
+    .sort((a, b) => prompts[a].length - prompts[b].length || a - b);
+  const out: Sample[] = [];
+  const total = items.length * plan.samples;
+  for (let s = 0; s < plan.samples; s++) {
+    for (let start = 0; start < order.length; start += GEN_BATCH) {
+      const idx = order.slice(start, start + GEN_BATCH);
+      const gens = await generate(
+        model,
+        idx.map((i) => prompts[i]),
+        {
+          temperature: plan.sampling.temperature,
+          topP: plan.sampling.topP,
+          repetitionPenalty: plan.sampling.repetitionPenalty,
+          maxNewTokens: plan.sampling.maxNewTokens,
+          stopIds: stopIds(tok, plan.method),
+          seed: deriveSeed(plan.seed, 'generate', s, start),
+        },
+      );
+      gens.forEach((g, k) => {
+        const item = items[idx[k]];
+        const response = cleanResponse(tok.decode(g.ids), plan.method, g.stopped);
+        const v = judge(item, response);
+        out.push({
+          promptId: item.id,
+          task: item.task,
+          turns: item.turns,
+          sample: s,
+          response,
+          score: v.score,
+          reason: v.reason,
+        });
+      });
+      await onBatch?.(out.length, total);
+    }
+  }
+  const pos = new Map(items.map((it, i) => [it.id, i]));
+  return out.sort((a, b) => pos.get(a.promptId)! - pos.get(b.promptId)! || a.sample - b.sample);
+}
+
+/** Mean with a normal-approximation 95% interval (LIMA reports means with 95% CIs). */
+export function summarize(scores: readonly number[]): ScoreSummary {
+  const n = scores.length;
+  if (n === 0) return { mean: 0, ci95: 0, n: 0, excellent: 0 };
+  const mean = scores.reduce((a, b) => a + b, 0) / n;
+  const variance = n > 1 ? scores.reduce((a, b) => a + (b - mean) ** 2, 0) / (n - 1) : 0;
+  return {
+    mean,
+    ci95: 1.96 * Math.sqrt(variance / n),
+    n,
+    excellent: scores.filter((s) => s === 6).length / n,
+  };
+}

@@ -1,0 +1,111 @@
+// The engine's stages end to end in Node: data → pretrain → fine-tune → evaluate, with resume and refusals.
+import { beforeAll, describe, expect, it } from 'vitest';
+import * as tf from '@tensorflow/tfjs-core';
+import { Engine } from '../../src/engine/engine';
+import { parseSpec, type Spec, type SpecInput } from '../../src/spec';
+import type { BackendReport, Checkpoint, Hooks, Progress } from '../../src/engine/api';
+import { checkFits } from '../../src/engine/fit';
+import { modelConfig } from '../../src/model/llama';
+import { decodeSafetensors } from '../../src/train/checkpoint';
+
+function spec(over: SpecInput = {}): Spec {
+  const base: SpecInput = {
+    backend: 'cpu',
+    world: { people: 16, procedures: 2 },
+    data: { vocabSize: 300, augmentation: 1 },
+    model: { nLayer: 1, nEmbd: 32, nHead: 2, blockSize: 32 },
+    pretrain: { steps: 12, batchSize: 4, warmupSteps: 2 },
+    finetune: { examples: 8, epochs: 2, batchSize: 4 },
+    eval: { prompts: 10, devPrompts: 0, dialoguePrompts: 0, maxNewTokens: 12 },
+  };
+  const r = parseSpec({
+    ...base,
+    ...over,
+    model: { ...base.model, ...over.model },
+    pretrain: { ...base.pretrain, ...over.pretrain },
+  });
+  if (!r.ok) throw new Error(r.errors.join('; '));
+  return r.value;
+}
+
+function hooks(progress: Progress[] = [], checkpoints: Checkpoint[] = []): Hooks {
+  return { onProgress: (p) => progress.push(p), onCheckpoint: (c) => void checkpoints.push(c) };
+}
+
+beforeAll(async () => {
+  await tf.setBackend('cpu');
+});
+
+describe('engine stages', () => {
+  it('builds data, pretrains, fine-tunes and evaluates with judged samples', async () => {
+    const engine = new Engine();
+    const s = spec();
+    const data = await engine.buildData(s, hooks());
+    expect(data.stats.tokens).toBeGreaterThan(0);
+    const progress: Progress[] = [];
+    const pre = await engine.pretrain(s, data, null, hooks(progress));
+    expect(pre.lossCurve).toHaveLength(12);
+    expect(pre.lossCurve[11].loss).toBeLessThan(pre.lossCurve[0].loss);
+    expect(progress.at(-1)).toMatchObject({ stage: 'pretrain', step: 12, totalSteps: 12 });
+    const ft = await engine.finetune(s, data, pre.checkpoint, null, hooks());
+    expect(ft.lossCurve).toHaveLength(4); // 8 examples / batch 4 × 2 epochs
+    const ev = await engine.evaluate(s, data, ft.checkpoint, hooks());
+    expect(ev.samples).toHaveLength(10);
+    for (const x of ev.samples) expect(x.score).toBeGreaterThanOrEqual(1);
+    expect(ev.summary.n).toBe(10);
+    // The weights are a safetensors file with the model's tensors.
+    const st = decodeSafetensors(ft.checkpoint.weights);
+    expect(st.tensors.get('wte')?.shape).toEqual([300, 32]);
+  });
+
+  it('resumes from a mid-run checkpoint to the same final loss curve, bit for bit', async () => {
+    const engine = new Engine();
+    const s = spec({ pretrain: { steps: 50, batchSize: 2 } });
+    const data = await engine.buildData(s, hooks());
+    const checkpoints: Checkpoint[] = [];
+    const full = await engine.pretrain(s, data, null, hooks([], checkpoints));
+    expect(checkpoints.map((c) => c.step)).toEqual([25]);
+    const resumed = await engine.pretrain(s, data, checkpoints[0], hooks());
+    expect(resumed.checkpoint.step).toBe(50);
+    expect(resumed.lossCurve).toEqual(full.lossCurve);
+  });
+
+  it('refuses a model too large for the device before training, saying what fits', () => {
+    // A GPU with 256 MiB buffers: the adapter limits a real probe reports.
+    const report: BackendReport = {
+      context: 'worker',
+      webgpu: {
+        vendor: 'x',
+        architecture: 'y',
+        device: '',
+        description: '',
+        isFallback: false,
+        shaderF16: false,
+        limits: {
+          maxBufferSize: 2 ** 28,
+          maxStorageBufferBindingSize: 2 ** 27,
+          maxComputeWorkgroupStorageSize: 16384,
+          maxComputeInvocationsPerWorkgroup: 256,
+        },
+      },
+      wasm: { available: true, simd: true, threads: false, crossOriginIsolated: false },
+      cpu: { available: true, hardwareConcurrency: 2 },
+      chosen: 'webgpu',
+      reason: '',
+    };
+    const big = modelConfig(
+      spec({
+        model: {
+          preset: '7b-proxy',
+          nLayer: undefined,
+          nEmbd: undefined,
+          nHead: undefined,
+          blockSize: undefined,
+        },
+      }),
+    );
+    const msg = checkFits(big, 64, big.blockSize, 'webgpu', report);
+    expect(msg).toMatch(/needs about .* GiB .* batch \d+ or a smaller preset would fit/);
+    expect(checkFits(modelConfig(spec()), 4, 32, 'webgpu', report)).toBeNull();
+  });
+});
