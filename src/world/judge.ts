@@ -140,6 +140,8 @@ interface Findings {
   missing: string[];
   /** Flaws of form: each costs a point from an otherwise complete answer. */
   form: string[];
+  /** Sentences or lines beyond what the answer needs (all chatter together is one flaw). */
+  extra: number;
 }
 
 function checkSteps(text: string, item: EvalItem, f: Findings): void {
@@ -163,9 +165,7 @@ function checkSteps(text: string, item: EvalItem, f: Findings): void {
   }
   if (numbered.length === 0) f.form.push('steps are not a numbered list');
   else if (numbered.some((m, i) => Number(m[1]) !== i + 1)) f.form.push('numbering is off');
-  const loose = lines.length - numbered.length;
-  if (numbered.length > 0 && loose > 0)
-    f.form.push(`${loose} line${loose > 1 ? 's' : ''} of chatter`);
+  if (numbered.length > 0) f.extra = lines.length - numbered.length;
 }
 
 function checkFacts(text: string, item: EvalItem, f: Findings): void {
@@ -197,8 +197,7 @@ function checkFacts(text: string, item: EvalItem, f: Findings): void {
     }
   }
   if (list) f.form.push(t.format === 'profile' ? 'a list, not prose' : 'a list, not a sentence');
-  else if (n > refCount + (t.format === 'profile' ? 1 : 0))
-    f.form.push(`${n - refCount} unrequested sentence${n - refCount > 1 ? 's' : ''}`);
+  else f.extra = Math.max(0, n - refCount - (t.format === 'profile' ? 1 : 0));
 }
 
 function verdict(score: Score, reason: string): Verdict {
@@ -213,12 +212,18 @@ export function judge(item: EvalItem, response: string): Verdict {
   if (loop) return verdict(1, `never stops: repeats "${loop.slice(0, 40)}"`);
   if (isGibberish(text, item)) return verdict(1, 'gibberish: hardly any real words');
 
-  const f: Findings = { right: 0, total: 0, wrong: [], missing: [], form: [] };
+  const f: Findings = { right: 0, total: 0, wrong: [], missing: [], form: [], extra: 0 };
   if (item.truth.format === 'steps') checkSteps(text, item, f);
   else checkFacts(text, item, f);
   if (REFUSAL.test(text) && f.right === 0 && f.wrong.length === 0)
     return verdict(2, 'unhelpful: declines to answer');
-  if (CHATTER.test(text) || REFUSAL.test(text)) f.form.push('extra chatter');
+  if (CHATTER.test(text) || REFUSAL.test(text) || f.extra > 0) {
+    f.form.push(
+      f.extra > 0
+        ? `extra chatter (${f.extra} unrequested ${f.extra > 1 ? 'sentences' : 'sentence'})`
+        : 'extra chatter',
+    );
+  }
   if (!/[.!?]["')\]]*$/.test(text)) f.form.push('ends mid-sentence');
 
   let content: number;

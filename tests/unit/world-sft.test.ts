@@ -1,0 +1,176 @@
+// SFT data: train entities only, nested sizes, the quality / diversity / dialogue knobs, few-shot examples.
+import { describe, expect, it } from 'vitest';
+import { Rng } from '../../src/util/rng';
+import { buildWorld, fewShotExamples, judge, sftSet, type Conversation } from '../../src/world';
+import { FLAWS, flawedResponse } from '../../src/world/flaws';
+import { GENERATORS } from '../../src/world/tasks';
+import { SINGLE_TURN, trainPool } from '../../src/world/sft';
+import { FRAMES } from '../../src/world/templates';
+import { specWith } from './world-helpers';
+
+const text = (set: Conversation[]) => set.map((c) => c.turns.join('\n')).join('\n');
+
+describe('sftSet', () => {
+  it('never mentions a held-out person or procedure (several seeds, sizes and knobs)', () => {
+    const cases = [
+      { seed: 1, world: { people: 16, procedures: 2 }, finetune: { examples: 300 } },
+      {
+        seed: 2,
+        finetune: { examples: 1000 },
+        data: { quality: 'unfiltered', flawRate: 1, dialogues: 30 },
+      },
+      {
+        seed: 3,
+        world: { people: 2000, procedures: 200, heldOut: 0.5 },
+        finetune: { examples: 2000 },
+        data: { quality: 'unfiltered' },
+      },
+      {
+        seed: 4,
+        finetune: { examples: 500 },
+        data: { tasks: 'howto', quality: 'unfiltered', flawRate: 0.8 },
+      },
+    ] as const;
+    for (const c of cases) {
+      const spec = specWith(c as Parameters<typeof specWith>[0]);
+      const world = buildWorld(spec);
+      const all = text([...sftSet(world, spec), ...fewShotExamples(world, spec)]);
+      const held = world.people.filter((p) => p.heldOut);
+      expect(held.length).toBeGreaterThan(0);
+      for (const p of held) expect(all.includes(p.name)).toBe(false);
+      for (const proc of world.procedures.filter((x) => x.heldOut))
+        expect(all.includes(proc.task)).toBe(false);
+      // ...while train entities do appear.
+      const trainSeen =
+        world.people.some((p) => !p.heldOut && all.includes(p.name)) ||
+        world.procedures.some((p) => !p.heldOut && all.includes(p.task));
+      expect(trainSeen).toBe(true);
+    }
+  });
+
+  it('is nested: every example of size n is the same example in size 2n', () => {
+    for (const data of [
+      {},
+      { quality: 'unfiltered' as const },
+      { tasks: 'howto' as const, phrasings: 2 },
+    ]) {
+      const small = specWith({ finetune: { examples: 64 }, data });
+      const big = specWith({ finetune: { examples: 128 }, data });
+      const world = buildWorld(small);
+      const a = sftSet(world, small);
+      const b = sftSet(world, big);
+      expect(a).toHaveLength(64);
+      expect(b).toHaveLength(128);
+      expect(b.slice(0, 64)).toEqual(a);
+    }
+  });
+
+  it('is byte-identical for the same seed and different for another', () => {
+    const spec = specWith({ data: { quality: 'unfiltered', dialogues: 5 } });
+    const a = JSON.stringify(sftSet(buildWorld(spec), spec));
+    expect(JSON.stringify(sftSet(buildWorld(spec), spec))).toBe(a);
+    const other = specWith({ ...spec, seed: 99 });
+    expect(JSON.stringify(sftSet(buildWorld(other), other))).not.toBe(a);
+  });
+
+  it('mixes every single-turn task type, or only how-to in the wikiHow condition', () => {
+    const mixed = specWith({ finetune: { examples: 200 } });
+    const world = buildWorld(mixed);
+    expect(new Set(sftSet(world, mixed).map((c) => c.task))).toEqual(new Set(SINGLE_TURN));
+    const howto = specWith({ finetune: { examples: 200 }, data: { tasks: 'howto' } });
+    const set = sftSet(world, howto);
+    expect(new Set(set.map((c) => c.task))).toEqual(new Set(['howto']));
+    for (const c of set) expect(c.turns[1]).toMatch(/^1\. [A-Z].*\.\n2\. /);
+    const none = specWith({ world: { procedures: 0 }, data: { tasks: 'howto' } });
+    expect(() => sftSet(buildWorld(none), none)).toThrow(/procedure/);
+  });
+
+  it('uses only the first k phrasings', () => {
+    const one = specWith({ finetune: { examples: 300 }, data: { phrasings: 1 } });
+    const world = buildWorld(one);
+    const facts = sftSet(world, one).filter((c) => c.task === 'fact');
+    expect(facts.length).toBeGreaterThan(20);
+    for (const c of facts) expect(c.turns[0]).toMatch(/^(When|Where|Which|What|In which)\b.*\?$/);
+    const eight = specWith({ finetune: { examples: 300 }, data: { phrasings: 8 } });
+    const starts = new Set(
+      sftSet(world, eight)
+        .filter((c) => c.task === 'fact')
+        .map((c) => c.turns[0].split(' ')[0]),
+    );
+    expect(starts.size).toBeGreaterThanOrEqual(6);
+    expect(FRAMES).toHaveLength(8);
+  });
+
+  it('flaws the requested share of responses, with every flaw type, and keeps the prompts', () => {
+    const filtered = specWith({ finetune: { examples: 1000 } });
+    const unfiltered = specWith({
+      finetune: { examples: 1000 },
+      data: { quality: 'unfiltered', flawRate: 0.5 },
+    });
+    const world = buildWorld(filtered);
+    const good = sftSet(world, filtered);
+    const bad = sftSet(world, unfiltered);
+    expect(good.every((c) => c.flaw === undefined)).toBe(true);
+    const flawed = bad.filter((c) => c.flaw !== undefined);
+    expect(flawed.length / bad.length).toBeGreaterThan(0.45);
+    expect(flawed.length / bad.length).toBeLessThan(0.55);
+    expect(new Set(flawed.map((c) => c.flaw))).toEqual(new Set(FLAWS));
+    bad.forEach((c, i) => {
+      expect(c.turns[0]).toBe(good[i].turns[0]);
+      if (c.flaw) expect(c.turns[1]).not.toBe(good[i].turns[1]);
+      else expect(c.turns[1]).toBe(good[i].turns[1]);
+    });
+    // A higher rate only adds flaws.
+    const more = sftSet(
+      world,
+      specWith({ finetune: { examples: 1000 }, data: { quality: 'unfiltered', flawRate: 0.8 } }),
+    );
+    bad.forEach((c, i) => c.flaw && expect(more[i]).toEqual(c));
+  });
+
+  it('writes good responses the judge scores 6 and flawed ones it scores lower', () => {
+    const spec = specWith({});
+    const world = buildWorld(spec);
+    const pool = trainPool(world, 8);
+    const rng = Rng.derive(5, 'test');
+    for (let i = 0; i < 300; i++) {
+      const task = SINGLE_TURN[i % SINGLE_TURN.length];
+      const item = GENERATORS[task](rng, pool);
+      const evalItem = { id: `t${i}`, task, turns: item.turns, truth: item.truth };
+      expect(judge(evalItem, item.truth.reference).score).toBe(6);
+      const flaw = FLAWS[i % FLAWS.length];
+      const v = judge(evalItem, flawedResponse(item, flaw, pool, rng));
+      expect(
+        v.score,
+        `${flaw}: ${flawedResponse(item, flaw, pool, Rng.derive(5, 'x'))} → ${v.reason}`,
+      ).toBeLessThan(6);
+    }
+  });
+
+  it('adds multi-turn dialogue chains that refer back with a pronoun', () => {
+    const spec = specWith({ finetune: { examples: 10 }, data: { dialogues: 30 } });
+    const world = buildWorld(spec);
+    const set = sftSet(world, spec);
+    expect(set).toHaveLength(40);
+    const chains = set.slice(10);
+    for (const c of chains) {
+      expect(c.task).toBe('dialogue');
+      expect(c.turns).toHaveLength(6);
+      expect(c.turns[2]).toMatch(/\b(she|he|her|his)\b/);
+      expect(c.turns[5]).toMatch(/^(She|He) /);
+    }
+    expect(set.slice(0, 10)).toEqual(sftSet(world, specWith({ finetune: { examples: 10 } })));
+  });
+});
+
+describe('fewShotExamples', () => {
+  it('gives fewShot good, short examples about train entities', () => {
+    const spec = specWith({ finetune: { fewShot: 3 } });
+    const world = buildWorld(spec);
+    const shots = fewShotExamples(world, spec);
+    expect(shots.map((s) => s.task)).toEqual(['fact', 'verify', 'compare']);
+    expect(shots.every((s) => s.turns.length === 2 && !s.flaw)).toBe(true);
+    const howto = specWith({ finetune: { fewShot: 2 }, data: { tasks: 'howto' } });
+    expect(fewShotExamples(world, howto).map((s) => s.task)).toEqual(['howto', 'howto']);
+  });
+});
