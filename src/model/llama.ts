@@ -129,7 +129,10 @@ export class Llama {
     for (const [name, shape] of paramShapes(cfg)) {
       const w = weights.get(name);
       if (!w) throw new Error(`missing weight ${name}`);
-      this.params[name] = tf.variable(tf.tensor(w, shape), true);
+      // tf.variable keeps its own handle on the data: the initial tensor must be freed.
+      const t = tf.tensor(w, shape);
+      this.params[name] = tf.variable(t, true);
+      t.dispose();
     }
     this.consts = makeConstants(cfg);
   }

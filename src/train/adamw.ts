@@ -10,6 +10,14 @@ export interface AdamWConfig {
   gradClip: number;
 }
 
+/** A trainable-off zero variable shaped like x (its initial tensor is freed at once). */
+function zeroVariable(x: tf.Tensor): tf.Variable {
+  const z = tf.zerosLike(x);
+  const v = tf.variable(z, false);
+  z.dispose();
+  return v;
+}
+
 /** First and second moments per variable, plus the step count (bias correction needs it). */
 export class AdamW {
   readonly m: tf.Variable[];
@@ -20,8 +28,8 @@ export class AdamW {
     readonly vars: tf.Variable[],
     public cfg: AdamWConfig,
   ) {
-    this.m = vars.map((x) => tf.variable(tf.zerosLike(x), false));
-    this.v = vars.map((x) => tf.variable(tf.zerosLike(x), false));
+    this.m = vars.map(zeroVariable);
+    this.v = vars.map(zeroVariable);
   }
 
   /**

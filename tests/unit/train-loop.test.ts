@@ -1,0 +1,165 @@
+// The training loop: reproducible to the bit, no tensor leaks, NaN stops the run, pause/cancel act per step.
+import { beforeAll, describe, expect, it } from 'vitest';
+import * as tf from '@tensorflow/tfjs-core';
+import '@tensorflow/tfjs-backend-cpu';
+import { initWeights, Llama, type ModelConfig } from '../../src/model/llama';
+import { AdamW } from '../../src/train/adamw';
+import { StageControl } from '../../src/train/control';
+import { trainLoop, type LoopOptions } from '../../src/train/loop';
+import { finetuneLr, layerDropout, pretrainLr } from '../../src/train/schedule';
+import { Trainer, type Batch } from '../../src/train/step';
+import {
+  decodeOptimizer,
+  decodeWeights,
+  encodeOptimizer,
+  encodeWeights,
+} from '../../src/train/checkpoint';
+import { defaultSpec } from '../../src/spec';
+import { Rng } from '../../src/util/rng';
+
+const cfg: ModelConfig = {
+  nLayer: 2,
+  nEmbd: 16,
+  nHead: 2,
+  blockSize: 8,
+  vocabSize: 24,
+  ffnHidden: 48,
+  tiedEmbeddings: true,
+};
+
+function batchAt(step: number): Batch {
+  const rng = Rng.derive(3, 'batch', step);
+  const B = 2;
+  const T = 8;
+  const ids = Int32Array.from({ length: B * T }, () => rng.int(0, 23));
+  return {
+    B,
+    T,
+    ids,
+    targets: ids.map((x) => (x + 1) % 24),
+    weights: new Float32Array(B * T).fill(1),
+  };
+}
+
+async function run(steps: number, over: Partial<LoopOptions> = {}, lr = 1e-2) {
+  const model = new Llama(cfg, initWeights(cfg, 1));
+  const opt = new AdamW(model.variables(), {
+    beta1: 0.9,
+    beta2: 0.95,
+    eps: 1e-8,
+    weightDecay: 0.1,
+    gradClip: 1,
+  });
+  const trainer = new Trainer(model, opt);
+  try {
+    return await trainLoop({
+      stage: 'pretrain',
+      stageId: 'x',
+      trainer,
+      startStep: 0,
+      totalSteps: steps,
+      batchAt,
+      lrAt: () => lr,
+      dropout: { rates: layerDropout(2, 0.2), seedAt: (s) => s + 1 },
+      control: new StageControl(),
+      onProgress: () => {},
+      ...over,
+    });
+  } finally {
+    trainer.dispose();
+    opt.dispose();
+    model.dispose();
+  }
+}
+
+beforeAll(async () => {
+  await tf.setBackend('cpu');
+});
+
+describe('training loop', () => {
+  it('gives identical loss curves, bit for bit, for the same spec (dropout on)', async () => {
+    const a = await run(20);
+    const b = await run(20);
+    expect(a.curve.map((p) => p.loss)).toEqual(b.curve.map((p) => p.loss));
+    expect(a.curve[19].loss).toBeLessThan(a.curve[0].loss);
+  });
+
+  it('keeps the live tensor count flat over 500 steps', async () => {
+    const counts: number[] = [];
+    const before = tf.memory().numTensors;
+    await run(500, { onProgress: (p) => counts.push(p.numTensors!), progressEveryMs: 0 });
+    expect(counts).toHaveLength(500);
+    expect(Math.max(...counts.slice(5))).toBe(Math.min(...counts.slice(5)));
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
+  it('stops with "diverged at step N" when the loss becomes NaN, leaving the weights finite', async () => {
+    const r = await run(10, {
+      batchAt: (s) =>
+        s === 4 ? { ...batchAt(s), weights: new Float32Array(16).fill(NaN) } : batchAt(s),
+    });
+    expect(r.diverged?.step).toBe(4);
+    expect(r.diverged?.message).toMatch(/^diverged at step 4/);
+    expect(r.curve).toHaveLength(4);
+  });
+
+  it('pauses and resumes between steps, and a cancel ends the run within one step', async () => {
+    const control = new StageControl();
+    const steps: number[] = [];
+    const p = run(1000, {
+      control,
+      progressEveryMs: 0,
+      onProgress: (x) => {
+        steps.push(x.step);
+        if (x.step === 3) control.command('pause');
+      },
+    });
+    await new Promise((r) => setTimeout(r, 300));
+    expect(steps.at(-1)).toBe(3); // paused after step 3
+    control.command('resume');
+    await new Promise((r) => setTimeout(r, 50));
+    control.command('cancel');
+    await expect(p).rejects.toThrow('cancelled');
+    expect(steps.at(-1)).toBeGreaterThan(3);
+    expect(steps.at(-1)).toBeLessThan(1000);
+  });
+});
+
+describe('schedules and checkpoints', () => {
+  it('follows LIMA: no warmup, linear decay from lr to lr·lrEndRatio; pretraining warms up then decays', () => {
+    const f = { ...defaultSpec().finetune, lr: 1e-5, lrEndRatio: 0.1 };
+    expect(finetuneLr(f, 0, 100)).toBeCloseTo(1e-5, 12);
+    expect(finetuneLr(f, 99, 100)).toBeCloseTo(1e-6, 12);
+    expect(finetuneLr(f, 50, 101)).toBeCloseTo(5.5e-6, 12);
+    const p = {
+      ...defaultSpec().pretrain,
+      lr: 1e-3,
+      warmupSteps: 10,
+      minLrRatio: 0.1,
+      schedule: 'cosine' as const,
+    };
+    expect(pretrainLr(p, 0, 110)).toBeCloseTo(1e-4, 12);
+    expect(pretrainLr(p, 9, 110)).toBeCloseTo(1e-3, 12);
+    expect(pretrainLr(p, 109, 110)).toBeCloseTo(1e-4, 12);
+    expect(layerDropout(4, 0.3)).toEqual(
+      [0, 0.1, 0.2, 0.30000000000000004].map((x) => expect.closeTo(x, 12)),
+    );
+  });
+
+  it('round-trips weights and optimizer state through safetensors buffers', () => {
+    const w = new Map([
+      ['a', { shape: [2, 3], data: Float32Array.from([1, -2, 3.5, 1e-8, 0, 7]) }],
+    ]);
+    const back = decodeWeights(encodeWeights(cfg, w));
+    expect(back.cfg).toEqual(cfg);
+    expect(Array.from(back.weights.get('a')!.data)).toEqual(Array.from(w.get('a')!.data));
+    const o = decodeOptimizer(encodeOptimizer(17, w, w));
+    expect(o.step).toBe(17);
+    expect(o.m.get('a')!.shape).toEqual([2, 3]);
+    // The header length is the first 8 bytes, little-endian, and the data starts 8-aligned.
+    const buf = encodeWeights(cfg, w);
+    const n = Number(new DataView(buf).getBigUint64(0, true));
+    expect((8 + n) % 8).toBe(0);
+    expect(buf.byteLength).toBe(8 + n + 24);
+  });
+});

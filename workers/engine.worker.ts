@@ -1,0 +1,6 @@
+// Engine worker: a thin comlink shell over the Engine class (src/engine/engine.ts).
+import { expose } from 'comlink';
+import './wasm-paths';
+import { Engine } from '../src/engine/engine';
+
+expose(new Engine());
