@@ -22,6 +22,8 @@ import { NO_STOP, type EvalItem, type Score, type Verdict } from './types';
  *   2  on topic but no right fact: a wrong fact (often another person's), a refusal, a vague answer;
  *   1  empty, gibberish, a repetition loop, or never stops (hit the token limit).
  * Facts count only when stated exactly; a value of the asked kind that is not the truth is an error.
+ * Chatter is one flaw; rambling on for three or more unrequested sentences (a base model dumping a
+ * whole biography) is two.
  */
 
 const DATE = new RegExp(`\\b\\d{1,2} (?:${MONTHS.join('|')}) \\d{4}\\b`, 'g');
@@ -223,6 +225,7 @@ export function judge(item: EvalItem, response: string): Verdict {
         ? `extra chatter (${f.extra} unrequested ${f.extra > 1 ? 'sentences' : 'sentence'})`
         : 'extra chatter',
     );
+    if (f.extra >= 3) f.form.push('rambles on');
   }
   if (!/[.!?]["')\]]*$/.test(text)) f.form.push('ends mid-sentence');
 

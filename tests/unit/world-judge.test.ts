@@ -132,6 +132,10 @@ describe('judge: score levels', () => {
   });
 
   it('4: two flaws of form, or at least half the facts and nothing wrong', () => {
+    // A base model that answers with a whole biography rambles: the fact is there, the form is not.
+    const bio =
+      'Kima Dorsel was born in Tarsby. Kima Dorsel studied biology. Kima Dorsel works for Tarnex Labs. Kima Dorsel works in Olbury.';
+    expect(judge(fact, bio)).toMatchObject({ score: 4, reason: expect.stringMatching(/rambles/) });
     expect(score(fact, 'Sure, I would be happy to help with that.\n- Kima Dorsel: Tarsby.')).toBe(
       4,
     );
