@@ -14,6 +14,5 @@ export default defineConfig({
   server: { headers: isolationHeaders, host: '127.0.0.1', port: 5173 },
   preview: { headers: isolationHeaders, host: '127.0.0.1', port: 4173 },
   worker: { format: 'es' },
-  optimizeDeps: { exclude: ['@tensorflow/tfjs-backend-wasm'] },
   build: { target: 'es2022', chunkSizeWarningLimit: 4096 },
 });

@@ -1,0 +1,57 @@
+// Launches headless Chromium (WebGPU on) for a browser test and collects what pages log and throw.
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { inject } from 'vitest';
+// @ts-expect-error — plain ESM helper shared with the scripts
+import { CHROMIUM_ARGS } from '../../scripts/chromium.mjs';
+
+export const baseUrl = () => inject('baseUrl');
+
+export async function launch(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: inject('chromePath'),
+    headless: true,
+    args: CHROMIUM_ARGS as string[],
+  });
+}
+
+export interface WatchedPage {
+  page: Page;
+  /** Uncaught page errors and console errors, for assertions. */
+  errors: string[];
+  logs: string[];
+}
+
+/** A page in a fresh context (its own storage), watching errors and logs. */
+export async function openPage(browser: Browser | BrowserContext, path = ''): Promise<WatchedPage> {
+  const context =
+    'newContext' in browser
+      ? await browser.newContext({ viewport: { width: 1366, height: 768 } })
+      : browser;
+  const page = await context.newPage();
+  const errors: string[] = [];
+  const logs: string[] = [];
+  page.on('pageerror', (e) => errors.push(`pageerror: ${e.message}`));
+  page.on('console', (m) => {
+    const line = `${m.type()}: ${m.text()}`;
+    logs.push(line);
+    if (m.type() === 'error') errors.push(line);
+  });
+  if (path !== null) await page.goto(new URL(path, baseUrl()).toString());
+  return { page, errors, logs };
+}
+
+/**
+ * Imports an app module in the page (served by Vite) and calls `fn(module, arg)` there.
+ * `fn` travels as source text, so it must not use anything from the test file's scope.
+ */
+export function withModule<T, A = undefined>(
+  page: Page,
+  path: string,
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  fn: (m: any, arg: A) => Promise<T> | T,
+  arg?: A,
+): Promise<T> {
+  return page.evaluate(
+    `import(${JSON.stringify(path)}).then((m) => (${fn.toString()})(m, ${JSON.stringify(arg ?? null)}))`,
+  ) as Promise<T>;
+}
