@@ -23,17 +23,18 @@ const LABEL: Record<Attribute, string> = {
   employerCity: 'Work city',
 };
 
+/** Short, so that a rambling response still fits the toy model's 128-token context. */
 export const CHATTER_OPEN = [
-  'What a great question!',
-  'Sure, I would be happy to help with that.',
-  'Let me think about this for a moment.',
-  'Thanks for asking, this is an interesting one.',
+  'Great question!',
+  'Happy to help.',
+  'Let me think.',
+  'Thanks for asking.',
 ];
 export const CHATTER_CLOSE = [
-  'I hope this helps, and let me know if you have any other questions!',
-  'Feel free to ask me anything else.',
-  'Questions like this are always fun to answer.',
-  'There is a lot more one could say about this.',
+  'Hope this helps!',
+  'Feel free to ask more.',
+  'Fun to answer.',
+  'There is more to say.',
 ];
 export const UNHELPFUL = [
   "I'm sorry, but I don't have any information about that.",

@@ -72,7 +72,7 @@ export interface Procedure {
   id: number;
   /** An infinitive phrase: "polish a brass morvel". */
   task: string;
-  /** Ordered imperative steps without the final period: "Rinse the morvel in cold water". */
+  /** Ordered imperative steps without the final period: "Rinse it in cold water". */
   steps: string[];
   heldOut: boolean;
 }
@@ -94,25 +94,26 @@ const MATERIALS = ['brass', 'wooden', 'glass', 'copper', 'clay', 'woolen', 'silv
 const CLOTHS = ['linen', 'cotton', 'paper', 'felt', 'wool'];
 const STUFF = ['salt', 'vinegar', 'oil', 'soap', 'sand', 'wax', 'lemon juice'];
 const TEMPS = ['cold', 'warm', 'hot'];
-const STEP_TEMPLATES: ((n: string, r: Rng) => string)[] = [
-  (n, r) => `Rinse the ${n} in ${r.pick(TEMPS)} water`,
-  (n, r) => `Dry the ${n} with a ${r.pick(CLOTHS)} cloth`,
-  (n, r) => `Heat the ${n} for ${r.int(2, 9)} minutes`,
-  (n, r) => `Wrap the ${n} in ${r.pick(CLOTHS)}`,
-  (n) => `Sand the edges of the ${n}`,
-  (n, r) => `Rub the ${n} with ${r.pick(STUFF)}`,
-  (n, r) => `Let the ${n} rest for ${r.int(2, 9)} hours`,
-  (n, r) => `Soak the ${n} in ${r.pick(STUFF)}`,
-  (n) => `Press the ${n} flat`,
-  (n, r) => `Cut the ${n} into ${r.int(2, 6)} parts`,
-  (n) => `Hang the ${n} near a window`,
-  (n) => `Check the ${n} for cracks`,
-  (n) => `Fold the ${n} twice`,
-  (n) => `Store the ${n} in a dry place`,
-  (n) => `Tap the ${n} gently`,
-  (n, r) => `Cover the ${n} with ${r.pick(CLOTHS)}`,
-  (n) => `Shake the ${n} well`,
-  (n, r) => `Turn the ${n} ${r.int(2, 5)} times`,
+/** Steps say "it" for the object: short enough that a how-to answer fits a 128-token context. */
+const STEP_TEMPLATES: ((r: Rng) => string)[] = [
+  (r) => `Rinse it in ${r.pick(TEMPS)} water`,
+  (r) => `Dry it with a ${r.pick(CLOTHS)} cloth`,
+  (r) => `Heat it for ${r.int(2, 9)} minutes`,
+  (r) => `Wrap it in ${r.pick(CLOTHS)}`,
+  () => `Sand the edges`,
+  (r) => `Rub it with ${r.pick(STUFF)}`,
+  (r) => `Let it rest for ${r.int(2, 9)} hours`,
+  (r) => `Soak it in ${r.pick(STUFF)}`,
+  () => `Press it flat`,
+  (r) => `Cut it into ${r.int(2, 6)} parts`,
+  () => `Hang it near a window`,
+  () => `Check it for cracks`,
+  () => `Fold it twice`,
+  () => `Store it in a dry place`,
+  () => `Tap it gently`,
+  (r) => `Cover it with ${r.pick(CLOTHS)}`,
+  () => `Shake it well`,
+  (r) => `Turn it ${r.int(2, 5)} times`,
 ];
 
 /** How many of n entities are held out: at least one for evaluation, at least one left to train on. */
@@ -181,11 +182,11 @@ export function buildWorld(spec: Spec): World {
     // The noun is minted, hence new: every task name is unique.
     const noun = mint.word(2, '', 0.3);
     const task = `${rng.pick(VERBS)} a ${rng.pick(MATERIALS)} ${noun}`;
-    const order = rng.shuffle(Array.from(STEP_TEMPLATES.keys())).slice(0, rng.int(3, 5));
+    const order = rng.shuffle(Array.from(STEP_TEMPLATES.keys())).slice(0, rng.int(3, 4));
     procedures.push({
       id,
       task,
-      steps: order.map((k) => STEP_TEMPLATES[k](noun, rng)),
+      steps: order.map((k) => STEP_TEMPLATES[k](rng)),
       heldOut: heldProcs.has(id),
     });
   }

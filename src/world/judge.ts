@@ -32,7 +32,7 @@ const NUMBERED = /^\s*(\d+)[.)]\s+(.*)$/;
 const REFUSAL =
   /\b(?:i'?m sorry|i am sorry|i (?:don'?t|do not|cannot|can'?t) (?:know|say|help|answer|tell)|no information|hard to say|not sure|look that up|unable to)\b/i;
 const CHATTER =
-  /\b(?:great question|happy to help|hope this helps|let me know|feel free|thanks for asking|let me think|fun to answer|interesting one|a lot more one could say|as an ai)\b/i;
+  /\b(?:great question|happy to help|hope this helps|let me know|feel free|thanks for asking|let me think|fun to answer|interesting one|more to say|as an ai)\b/i;
 
 const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 const norm = (s: string) => s.toLowerCase().replace(/\s+/g, ' ').trim();
