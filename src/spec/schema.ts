@@ -320,6 +320,12 @@ function crossFieldProblems(s: SpecShape): { path: string; message: string }[] {
       message: `${tokens.toExponential(2)} pretraining tokens is over the ${LIMITS.maxPretrainTokens.toExponential(0)} limit`,
     });
   }
+  if (s.data.tasks === 'howto' && s.world.procedures < 2) {
+    out.push({
+      path: 'data.tasks',
+      message: 'how-to only needs at least 2 procedures (one to fine-tune on, one held out)',
+    });
+  }
   if (s.finetune.maxLength !== undefined && s.finetune.maxLength > m.blockSize) {
     out.push({
       path: 'finetune.maxLength',

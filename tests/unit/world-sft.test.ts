@@ -81,7 +81,8 @@ describe('sftSet', () => {
     const set = sftSet(world, howto);
     expect(new Set(set.map((c) => c.task))).toEqual(new Set(['howto']));
     for (const c of set) expect(c.turns[1]).toMatch(/^1\. [A-Z].*\.\n2\. /);
-    const none = specWith({ world: { procedures: 0 }, data: { tasks: 'howto' } });
+    // The spec check refuses this combination; sftSet refuses it too if handed one unchecked.
+    const none = { ...howto, world: { ...howto.world, procedures: 0 } };
     expect(() => sftSet(buildWorld(none), none)).toThrow(/procedure/);
   });
 
@@ -172,5 +173,14 @@ describe('fewShotExamples', () => {
     expect(shots.every((s) => s.turns.length === 2 && !s.flaw)).toBe(true);
     const howto = specWith({ finetune: { fewShot: 2 }, data: { tasks: 'howto' } });
     expect(fewShotExamples(world, howto).map((s) => s.task)).toEqual(['howto', 'howto']);
+  });
+});
+
+describe('spec check', () => {
+  it('refuses the how-to-only condition in a world without procedures to train on', () => {
+    expect(() => specWith({ world: { procedures: 1 }, data: { tasks: 'howto' } })).toThrow(
+      /data.tasks: how-to only needs at least 2 procedures/,
+    );
+    expect(() => specWith({ world: { procedures: 2 }, data: { tasks: 'howto' } })).not.toThrow();
   });
 });
