@@ -92,3 +92,15 @@ describe('pretrainCorpus', () => {
     expect(tokens).toBeLessThan(400_000);
   });
 });
+
+describe('tokenizer on the world corpus', () => {
+  it('is byte-identical for the same seed and different for another', () => {
+    const train = (seed: number) => {
+      const s = specWith({ seed, world: { people: 100, procedures: 10 } });
+      return Tokenizer.train(pretrainCorpus(buildWorld(s), s), 512).serialize();
+    };
+    const a = train(1);
+    expect(train(1)).toEqual(a);
+    expect(train(2)).not.toEqual(a);
+  });
+});

@@ -1,6 +1,6 @@
 // The evaluation set: held-out entities only, every task type, nested and deterministic, independent of SFT knobs.
 import { describe, expect, it } from 'vitest';
-import { buildWorld, evalSet, judge, sftSet, TASK_TYPES } from '../../src/world';
+import { buildWorld, evalSet, judge, pretrainCorpus, sftSet, TASK_TYPES } from '../../src/world';
 import { specWith } from './world-helpers';
 
 describe('evalSet', () => {
@@ -73,5 +73,54 @@ describe('evalSet', () => {
     expect(new Set(s.test.map((i) => i.task))).toEqual(
       new Set(TASK_TYPES.filter((t) => t !== 'howto')),
     );
+  });
+});
+
+describe('judge on the world’s own texts', () => {
+  const spec = specWith({});
+  const world = buildWorld(spec);
+  const corpus = pretrainCorpus(world, spec);
+  const { test } = evalSet(world, spec);
+
+  it('scores a base model reciting the pretraining biography as right but rambling (4)', () => {
+    const facts = test.filter((i) => i.task === 'fact').slice(0, 20);
+    for (const item of facts) {
+      const bio = corpus.find(
+        (d) => d.startsWith(item.truth.entities[0]) && d.includes(item.truth.facts[0].value),
+      )!;
+      expect(judge(item, bio)).toMatchObject({ score: 4 });
+    }
+  });
+
+  it('scores the pretraining prose of a procedure as right steps in the wrong format (5)', () => {
+    const howtos = test.filter((i) => i.task === 'howto').slice(0, 10);
+    expect(howtos.length).toBe(10);
+    for (const item of howtos) {
+      const proc = world.procedures.find((p) => p.steps.join() === item.truth.steps!.join())!;
+      const prose = corpus.find((d) => d.includes(proc.task))!;
+      expect(judge(item, prose)).toMatchObject({
+        score: 5,
+        reason: expect.stringMatching(/not a numbered list/),
+      });
+    }
+  });
+
+  it('scores another held-out person’s reference answer as a wrong fact (2)', () => {
+    const facts = test.filter((i) => i.task === 'fact');
+    let checked = 0;
+    for (let i = 0; i + 1 < facts.length; i++) {
+      const [a, b] = [facts[i], facts[i + 1]];
+      if (
+        a.truth.facts[0].key !== b.truth.facts[0].key ||
+        a.truth.facts[0].value === b.truth.facts[0].value
+      )
+        continue;
+      const swapped = b.truth.reference.replace(b.truth.entities[0], a.truth.entities[0]);
+      if (!a.truth.wrong.includes(b.truth.facts[0].value) && a.truth.facts[0].key !== 'birthDate')
+        continue;
+      expect(judge(a, swapped).score).toBe(2);
+      checked++;
+    }
+    expect(checked).toBeGreaterThan(3);
   });
 });
