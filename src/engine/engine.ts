@@ -39,6 +39,7 @@ import type {
 } from './api';
 import { buildData, finetuneRows, pretrainRows, tokenizerOf, worldOf } from './data';
 import { answerAndJudge, summarize, type EvalPlan } from './evaluate';
+import { benchTraining, matmulPeak } from './bench';
 import { checkFits } from './fit';
 import { initBackend, probeBackends } from './probe';
 
@@ -101,6 +102,10 @@ export class Engine implements EngineApi {
     hooks.onProgress({ stage: 'data', stageId: data.stageId, step: 1, totalSteps: 1 });
     return data;
   }
+
+  /** Benchmark hooks (not part of EngineApi): `npm run bench` calls them in the worker. */
+  readonly matmulPeak = matmulPeak;
+  readonly benchTraining = benchTraining;
 
   control(command: Control): void {
     this.ctl.command(command);

@@ -200,6 +200,20 @@ export interface ForwardOptions {
 
 const RMS_EPS = 1e-5;
 
+/**
+ * `stockGradients`: use tfjs's own matMul gradient (transposed operands) instead of `linear`'s.
+ * Only the benchmark sets it, to measure in one run what the transpose-free gradient gains.
+ */
+export const options = { stockGradients: false };
+
+/**
+ * One-hot rows as float32. tfjs-wasm's OneHot ignores the dtype argument and writes int32 bits
+ * (1 reads as 1.4e-45 when taken as float32), so the cast is explicit.
+ */
+function oneHot(ids: tf.Tensor, depth: number): tf.Tensor2D {
+  return tf.cast(tf.oneHot(ids as tf.Tensor1D, depth), 'float32') as tf.Tensor2D;
+}
+
 type GradFunc = (dy: tf.Tensor, saved: tf.Tensor[]) => tf.Tensor[];
 
 /** tf.customGrad with its inputs as a list (tfjs types the variadic form loosely). */
@@ -231,10 +245,7 @@ function embed(wte: tf.Tensor, ids: tf.Tensor1D, vocabSize: number): tf.Tensor {
     return {
       value: tf.gather(w, idx),
       gradFunc: (dy, [i]) => [
-        tf.matMul(
-          tf.transpose(tf.oneHot(i as tf.Tensor1D, vocabSize, 1, 0, 'float32')),
-          dy as tf.Tensor2D,
-        ),
+        tf.matMul(tf.transpose(oneHot(i as tf.Tensor1D, vocabSize)), dy as tf.Tensor2D),
         tf.zerosLike(i),
       ],
     };
@@ -248,6 +259,7 @@ function embed(wte: tf.Tensor, ids: tf.Tensor1D, vocabSize: number): tf.Tensor {
  * ~10× slower there, while an explicit transpose is a cheap copy.
  */
 function linear(x: tf.Tensor, w: tf.Tensor): tf.Tensor2D {
+  if (options.stockGradients) return tf.matMul(x as tf.Tensor2D, w as tf.Tensor2D);
   const f = withGrad(([a, b], save) => {
     save([a, b]);
     return {
@@ -346,7 +358,7 @@ export function maskedCrossEntropy(
 ): tf.Scalar {
   const V = logits.shape[1];
   const f = withGrad(([z, tgt, wt], save) => {
-    const onehot = tf.oneHot(tgt as tf.Tensor1D, V, 1, 0, 'float32'); // (N, V)
+    const onehot = oneHot(tgt as tf.Tensor1D, V); // (N, V)
     const lse = tf.logSumExp(z, -1, true); // (N, 1)
     const nll = tf.sub(lse, tf.sum(tf.mul(z, onehot), -1, true)); // (N, 1)
     const w = tf.div(tf.reshape(wt, [-1, 1]), tf.maximum(tf.sum(wt), 1e-9)); // (N, 1), sums to 1
@@ -354,10 +366,7 @@ export function maskedCrossEntropy(
     return {
       value: tf.sum(tf.mul(nll, w)),
       gradFunc: (dy, [z2, lse2, tgt2, w2]) => [
-        tf.mul(
-          tf.sub(tf.exp(tf.sub(z2, lse2)), tf.oneHot(tgt2 as tf.Tensor1D, V, 1, 0, 'float32')),
-          tf.mul(w2, dy),
-        ),
+        tf.mul(tf.sub(tf.exp(tf.sub(z2, lse2)), oneHot(tgt2 as tf.Tensor1D, V)), tf.mul(w2, dy)),
         tf.zerosLike(tgt2),
         tf.zerosLike(w2),
       ],

@@ -43,7 +43,9 @@ export class AdamW {
     const bc1 = 1 - Math.pow(beta1, this.step);
     const bc2 = 1 - Math.pow(beta2, this.step);
     return tf.tidy(() => {
-      const norm = tf.sqrt(tf.addN(grads.map((g) => tf.sum(tf.square(g))))) as tf.Scalar;
+      // A chain of adds, not tf.addN: tfjs-webgpu's AddN returns wrong sums for many inputs.
+      const sumSq = grads.map((g) => tf.sum(tf.square(g))).reduce((a, b) => tf.add(a, b));
+      const norm = tf.sqrt(sumSq) as tf.Scalar;
       const scale =
         gradClip > 0 ? tf.minimum(1, tf.div(gradClip, tf.add(norm, 1e-6))) : tf.scalar(1);
       for (let i = 0; i < this.vars.length; i++) {

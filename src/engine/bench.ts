@@ -1,0 +1,139 @@
+// Training speed of each preset on the active backend, as a share of that backend's own matmul peak.
+import * as tf from '@tensorflow/tfjs-core';
+import { defaultSpec, type ModelPresetName } from '../spec';
+import {
+  configParamCount,
+  initWeights,
+  Llama,
+  modelConfig,
+  options,
+  type ModelConfig,
+} from '../model/llama';
+import { AdamW } from '../train/adamw';
+import { Trainer, type Batch } from '../train/step';
+import { Rng } from '../util/rng';
+import type { BackendName } from './api';
+import { initBackend } from './probe';
+
+export interface PeakResult {
+  backend: BackendName;
+  n: number;
+  ms: number;
+  gflops: number;
+}
+
+export interface TrainBench {
+  backend: BackendName;
+  preset: ModelPresetName;
+  /** tfjs's own matMul gradients instead of the transpose-free ones (the stock-ops baseline). */
+  stock: boolean;
+  params: number;
+  batchSize: number;
+  seqLen: number;
+  steps: number;
+  msPerStep: number;
+  tokensPerSec: number;
+  /** Model FLOPs per step: 6·N·tokens for the matmul weights plus 12·L·T·C·tokens for attention. */
+  flopsPerStep: number;
+  gflops: number;
+  /** Model FLOP utilisation: achieved GFLOP/s over the matmul peak of the same backend and run. */
+  mfu?: number;
+  peakBytes: number;
+  finalLoss: number;
+}
+
+/** Square float32 matmul throughput: the ceiling any model on this backend can reach. */
+export async function matmulPeak(backend: BackendName, n = 1024, reps = 5): Promise<PeakResult> {
+  await initBackend(backend);
+  const rng = new Rng(1);
+  const a = tf.tensor2d(
+    Float32Array.from({ length: n * n }, () => rng.normal()),
+    [n, n],
+  );
+  const run = async () => {
+    const c = tf.matMul(a, a);
+    await c.data();
+    c.dispose();
+  };
+  await run(); // compile and warm up
+  const t0 = performance.now();
+  for (let i = 0; i < reps; i++) await run();
+  const ms = (performance.now() - t0) / reps;
+  a.dispose();
+  return { backend, n, ms, gflops: (2 * n ** 3) / ms / 1e6 };
+}
+
+export function flopsPerToken(cfg: ModelConfig, seqLen: number): number {
+  const { nLayer: L, nEmbd: C, ffnHidden: H, vocabSize: V } = cfg;
+  const matmulParams = L * (4 * C * C + 3 * C * H) + C * V;
+  return 6 * matmulParams + 12 * L * seqLen * C;
+}
+
+export async function benchTraining(o: {
+  backend: BackendName;
+  preset: ModelPresetName;
+  batchSize: number;
+  steps: number;
+  stock?: boolean;
+  peakGflops?: number;
+}): Promise<TrainBench> {
+  await initBackend(o.backend);
+  const spec = defaultSpec();
+  spec.model.preset = o.preset;
+  const cfg = modelConfig(spec);
+  const T = cfg.blockSize;
+  const B = o.batchSize;
+  const rng = new Rng(2);
+  const ids = Int32Array.from({ length: B * T }, () => rng.int(0, cfg.vocabSize - 1));
+  const batch: Batch = {
+    B,
+    T,
+    ids,
+    targets: ids.map((x) => (x * 7 + 3) % cfg.vocabSize),
+    weights: new Float32Array(B * T).fill(1),
+  };
+  options.stockGradients = Boolean(o.stock);
+  const model = new Llama(cfg, initWeights(cfg, 1));
+  const opt = new AdamW(model.variables(), {
+    beta1: 0.9,
+    beta2: 0.95,
+    eps: 1e-8,
+    weightDecay: 0.1,
+    gradClip: 1,
+  });
+  const trainer = new Trainer(model, opt);
+  try {
+    let peakBytes = 0;
+    let loss = NaN;
+    for (let i = 0; i < 2; i++) loss = (await trainer.step(batch, 1e-3)).loss; // shaders, caches
+    const t0 = performance.now();
+    for (let i = 0; i < o.steps; i++) {
+      loss = (await trainer.step(batch, 1e-3)).loss;
+      peakBytes = Math.max(peakBytes, tf.memory().numBytes);
+    }
+    const msPerStep = (performance.now() - t0) / o.steps;
+    const flopsPerStep = flopsPerToken(cfg, T) * B * T;
+    const gflops = flopsPerStep / msPerStep / 1e6;
+    return {
+      backend: o.backend,
+      preset: o.preset,
+      stock: Boolean(o.stock),
+      params: configParamCount(cfg),
+      batchSize: B,
+      seqLen: T,
+      steps: o.steps,
+      msPerStep,
+      tokensPerSec: (B * T * 1000) / msPerStep,
+      flopsPerStep,
+      gflops,
+      mfu: o.peakGflops ? gflops / o.peakGflops : undefined,
+      peakBytes,
+      finalLoss: loss,
+    };
+  } finally {
+    options.stockGradients = false;
+    trainer.dispose();
+    opt.dispose();
+    model.dispose();
+  }
+}
