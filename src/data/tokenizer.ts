@@ -20,6 +20,17 @@ export const FIRST_MERGE_ID = BYTE_TOKENS + SPECIAL_NAMES.length;
  */
 const PRETOKEN = / ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+/gu;
 
+/** Above this many characters, BPE learns from a strided sample of the texts (see `train`). */
+export const TRAIN_SAMPLE_CHARS = 8_000_000;
+
+function sample(texts: readonly string[], maxChars: number): readonly string[] {
+  let total = 0;
+  for (const t of texts) total += t.length;
+  if (total <= maxChars) return texts;
+  const stride = Math.ceil(total / maxChars);
+  return texts.filter((_, i) => i % stride === 0);
+}
+
 const MAGIC = 0x31455042; // "BPE1", little-endian
 const encoder = new TextEncoder();
 
@@ -75,11 +86,17 @@ export class Tokenizer {
   /**
    * Learns merges on word counts: pair counts are updated incrementally for the words that contain
    * the merged pair only, which keeps training well under a second on the default corpus. Ties are
-   * broken by the smaller pair key, so the result never depends on Map iteration order.
+   * broken by the smaller pair key, so the result never depends on Map iteration order. A corpus
+   * over `maxChars` is learned from every k-th text (a deterministic sample): word statistics settle
+   * long before that, and the largest worlds would otherwise spend seconds counting words.
    */
-  static train(texts: readonly string[], vocabSize: number): Tokenizer {
+  static train(
+    texts: readonly string[],
+    vocabSize: number,
+    maxChars = TRAIN_SAMPLE_CHARS,
+  ): Tokenizer {
     const counts = new Map<string, number>();
-    for (const text of texts) {
+    for (const text of sample(texts, maxChars)) {
       for (const m of text.matchAll(PRETOKEN)) {
         counts.set(m[0], (counts.get(m[0]) ?? 0) + 1);
       }

@@ -84,3 +84,18 @@ describe('Tokenizer', () => {
     expect(big.decode([72, unused, 105])).toBe('Hi');
   });
 });
+
+describe('Tokenizer.train on a large corpus', () => {
+  it('learns from a deterministic strided sample past maxChars', () => {
+    const texts = Array.from({ length: 40 }, (_, i) =>
+      (i % 4 === 0 ? 'alpha beta gamma ' : 'delta epsilon zeta ').repeat(20),
+    );
+    // 14,800 characters over a 4,000 bound: a stride of 4, which sees only the alpha texts.
+    const sampled = Tokenizer.train(texts, 300, 4_000);
+    expect(sampled.encode(' alpha').length).toBe(1);
+    expect(sampled.encode(' delta').length).toBeGreaterThan(1);
+    const full = Tokenizer.train(texts, 300);
+    expect(full.encode(' delta').length).toBe(1);
+    expect(Tokenizer.train(texts, 300, 4_000).serialize()).toEqual(sampled.serialize());
+  });
+});
