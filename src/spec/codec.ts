@@ -86,7 +86,7 @@ function inflateBounded(bytes: Uint8Array, limit: number): Uint8Array {
     inflater.push(bytes, true);
   } catch (e) {
     if ((e as Error).message.startsWith('expands')) throw e;
-    throw new Error('is corrupt or truncated (it does not decompress)');
+    throw new Error('is corrupt or truncated (it does not decompress)', { cause: e });
   }
   if (!done) throw new Error('is truncated (the compressed stream ends early)');
   const out = new Uint8Array(size);

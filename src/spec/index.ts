@@ -5,3 +5,4 @@ export * from './presets';
 export * from './sweep';
 export * from './codec';
 export * from './models';
+export * from './introspect';
