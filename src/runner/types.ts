@@ -21,10 +21,13 @@ export interface Shard {
  * One stage of the plan. Shared stages (one world, one pretraining for five fine-tuning sizes)
  * appear once, keyed by stage id, and list every run that needs them.
  */
+/** Stages the runner schedules: the world is built inside the data stage (with the corpus and tokenizer). */
+export type PlanStage = Exclude<Stage, 'world'>;
+
 export type StageStatus = 'cached' | 'queued' | 'running' | 'done' | 'failed' | 'cancelled';
 
 export interface StageState {
-  stage: Stage;
+  stage: PlanStage;
   stageId: string;
   status: StageStatus;
   /** Runs (ids) that need this stage. */
@@ -82,7 +85,10 @@ export interface StorageInfo {
 }
 
 /** Stages computed vs taken from the cache in this session: proof that nothing was recomputed. */
-export type StageCounters = Record<Stage, { computed: number; cached: number; resumed: number }>;
+export type StageCounters = Record<
+  PlanStage,
+  { computed: number; cached: number; resumed: number }
+>;
 
 /** Everything the UI shows about a sweep; replaced (never mutated) on every change. */
 export interface SweepState {
@@ -127,9 +133,9 @@ export interface RunResult {
   samples: Sample[];
   lossCurves: { pretrain: LossPoint[]; finetune: LossPoint[] };
   /** Milliseconds per stage when it was computed (a cached stage keeps its original time). */
-  timings: Partial<Record<Stage, number>>;
+  timings: Partial<Record<PlanStage, number>>;
   /** Set when a training stage's loss became NaN/Inf. */
-  diverged?: { stage: Stage; step: number; message: string };
+  diverged?: { stage: PlanStage; step: number; message: string };
   finishedAt: number;
 }
 
