@@ -10,6 +10,6 @@ export {
 export { pretrainCorpus } from './corpus';
 export { sftSet, fewShotExamples } from './sft';
 export { evalSet } from './eval';
-export { judge, preference } from './judge';
+export { judge, preference, RUBRIC } from './judge';
 export { summarize } from './stats';
 export * from './types';

@@ -13,18 +13,19 @@ import {
 } from './templates';
 import { NO_STOP, type EvalItem, type Score, type Verdict } from './types';
 
-/*
- * Rubric (what a response must have for each score):
- *   6  every asked fact right, the expected format, names the subject, concise, clean stop;
- *   5  every fact right but one flaw of form: wrong format, extra chatter, or cut off at the end;
- *   4  every fact right with two flaws of form, or at least half the facts and no wrong ones;
- *   3  some facts right alongside a wrong one or most missing, or a partial answer with a flaw of form;
- *   2  on topic but no right fact: a wrong fact (often another person's), a refusal, a vague answer;
- *   1  empty, gibberish, a repetition loop, or never stops (hit the token limit).
- * Facts count only when stated exactly; a value of the asked kind that is not the truth is an error.
- * Chatter is one flaw; rambling on for three or more unrequested sentences (a base model dumping a
- * whole biography) is two.
+/**
+ * The rubric, for the judge and for the page that explains its scores. Facts count only when stated
+ * exactly; a value of the asked kind that is not the truth is an error. Chatter is one flaw of form;
+ * rambling on for three or more unrequested sentences (a base model reciting a whole biography) is two.
  */
+export const RUBRIC: Record<Score, string> = {
+  6: 'Every asked fact right, the expected format, names the subject, concise, clean stop.',
+  5: 'Every fact right but one flaw of form: wrong format, extra chatter, or cut off at the end.',
+  4: 'Every fact right with two flaws of form, or at least half the facts and no wrong ones.',
+  3: 'Some facts right next to a wrong one or most missing, or a partial answer with a flaw of form.',
+  2: 'On topic but no right fact: a wrong fact (often another person’s), a refusal, a vague answer.',
+  1: 'Empty, gibberish, a repetition loop, or never stops (hit the token limit).',
+};
 
 const DATE = new RegExp(`\\b\\d{1,2} (?:${MONTHS.join('|')}) \\d{4}\\b`, 'g');
 const LIST_LINE = /^\s*(?:\d+[.)]|[-*•])\s+/m;
