@@ -1,5 +1,6 @@
 // Training speed of each preset on the active backend, as a share of that backend's own matmul peak.
 import * as tf from '@tensorflow/tfjs-core';
+import { getThreadsCount } from '@tensorflow/tfjs-backend-wasm';
 import { defaultSpec, type ModelPresetName } from '../spec';
 import {
   configParamCount,
@@ -136,4 +137,20 @@ export async function benchTraining(o: {
     opt.dispose();
     model.dispose();
   }
+}
+
+/** Whether the wasm backend runs its threaded build here, and with how many threads. */
+export async function wasmThreads(): Promise<{
+  crossOriginIsolated: boolean;
+  multithreadSupport: boolean;
+  threads: number;
+}> {
+  await initBackend('wasm');
+  return {
+    crossOriginIsolated: Boolean(
+      (globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated,
+    ),
+    multithreadSupport: Boolean(await tf.env().getAsync('WASM_HAS_MULTITHREAD_SUPPORT')),
+    threads: getThreadsCount(),
+  };
 }

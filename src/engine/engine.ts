@@ -39,7 +39,7 @@ import type {
 } from './api';
 import { buildData, finetuneRows, pretrainRows, tokenizerOf, worldOf } from './data';
 import { answerAndJudge, summarize, type EvalPlan } from './evaluate';
-import { benchTraining, matmulPeak } from './bench';
+import { benchTraining, matmulPeak, wasmThreads } from './bench';
 import { checkFits } from './fit';
 import { initBackend, probeBackends } from './probe';
 
@@ -106,6 +106,7 @@ export class Engine implements EngineApi {
   /** Benchmark hooks (not part of EngineApi): `npm run bench` calls them in the worker. */
   readonly matmulPeak = matmulPeak;
   readonly benchTraining = benchTraining;
+  readonly wasmThreads = wasmThreads;
 
   control(command: Control): void {
     this.ctl.command(command);

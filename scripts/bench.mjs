@@ -1,0 +1,142 @@
+// `npm run bench`: training speed of each preset on each backend, in the engine worker of headless Chromium.
+// Prints a table and writes bench-results/bench.json. MFU = achieved GFLOP/s ÷ the matmul peak of the
+// same backend measured in the same run; "stock" rows use tfjs's own matMul gradients (the baseline).
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { createServer } from 'vite';
+import { chromium } from 'playwright-core';
+import { CHROMIUM_ARGS, ensureChromium } from './chromium.mjs';
+
+/** What fits in a few minutes on a 2-core CPU; a hardware GPU adds the larger presets. */
+const PLAN = {
+  wasm: [
+    { preset: 'toy', batchSize: 16, steps: 5, stock: true },
+    { preset: 'toy', batchSize: 16, steps: 5 },
+    { preset: 'toy', batchSize: 32, steps: 4 },
+    { preset: 'small', batchSize: 16, steps: 3 },
+  ],
+  cpu: [{ preset: 'toy', batchSize: 16, steps: 2 }],
+  webgpu: [{ preset: 'toy', batchSize: 4, steps: 2 }],
+  webgpuHardware: [
+    { preset: 'toy', batchSize: 16, steps: 10 },
+    { preset: 'small', batchSize: 16, steps: 10 },
+    { preset: 'base', batchSize: 16, steps: 5 },
+    { preset: '7b-proxy', batchSize: 16, steps: 5 },
+  ],
+};
+
+const server = await createServer({
+  configFile: 'vite.config.ts',
+  server: { port: 0, strictPort: false, host: '127.0.0.1', open: false },
+  logLevel: 'warn',
+  clearScreen: false,
+  // Pre-bundle the engine's dependencies up front: a discovery mid-run would reload the page.
+  optimizeDeps: {
+    entries: ['workers/engine.worker.ts', 'scripts/engine-client.ts'],
+  },
+});
+await server.listen();
+const base = `http://127.0.0.1:${server.httpServer.address().port}/`;
+const browser = await chromium.launch({
+  executablePath: ensureChromium(),
+  headless: true,
+  args: CHROMIUM_ARGS,
+});
+try {
+  const page = await browser.newPage();
+  page.on('console', (m) => m.type() === 'error' && console.error(`page: ${m.text()}`));
+  // A blank page of the same origin (COOP/COEP headers) rather than the app, which starts its own workers.
+  await page.goto(new URL('scripts/engine-client.ts', base).toString());
+  // The first worker start makes Vite pre-bundle the engine's dependencies, which may reload the page.
+  for (let i = 0; i < 4; i++) {
+    try {
+      await page.evaluate(async () => {
+        const m = await import('/scripts/engine-client.ts');
+        const { engine, terminate } = m.engineWorker();
+        await engine.probe('auto');
+        terminate();
+        globalThis.benchReady = true;
+      });
+      await page.waitForTimeout(2000);
+      if (await page.evaluate(() => globalThis.benchReady === true)) break;
+    } catch {
+      await page.waitForLoadState('load');
+    }
+  }
+  const result = await page.evaluate(async (plan) => {
+    const m = await import('/scripts/engine-client.ts');
+    const out = {
+      userAgent: navigator.userAgent,
+      hardwareConcurrency: navigator.hardwareConcurrency,
+      peaks: [],
+      runs: [],
+      errors: [],
+    };
+    const probe = m.engineWorker();
+    out.report = await probe.engine.probe('auto');
+    out.wasmThreads = await probe.engine.wasmThreads();
+    probe.terminate();
+    const gpu = out.report.webgpu;
+    const backends = ['wasm', 'cpu', ...(gpu ? ['webgpu'] : [])];
+    for (const backend of backends) {
+      const { engine, terminate } = m.engineWorker();
+      try {
+        await engine.probe(backend);
+        const hardware = backend === 'webgpu' && !gpu.isFallback;
+        const peak = await engine.matmulPeak(
+          backend,
+          backend === 'webgpu' && !hardware ? 256 : 1024,
+          backend === 'cpu' ? 1 : 5,
+        );
+        out.peaks.push(peak);
+        for (const row of hardware ? plan.webgpuHardware : plan[backend]) {
+          out.runs.push(await engine.benchTraining({ backend, ...row, peakGflops: peak.gflops }));
+        }
+      } catch (e) {
+        out.errors.push(`${backend}: ${e.message}`);
+      } finally {
+        terminate();
+      }
+    }
+    return out;
+  }, PLAN);
+
+  const pad = (x, n) => String(x).padStart(n);
+  console.log(
+    `\n${result.userAgent}\ncores: ${result.hardwareConcurrency}; WebGPU: ${result.report.webgpu ? `${result.report.webgpu.vendor} ${result.report.webgpu.architecture} ${result.report.webgpu.description}${result.report.webgpu.isFallback ? ' (software)' : ''}` : 'none'}`,
+  );
+  console.log(`wasm threads: ${JSON.stringify(result.wasmThreads)}`);
+  for (const p of result.peaks)
+    console.log(
+      `matmul peak ${p.backend}: ${p.gflops.toFixed(2)} GFLOP/s (${p.n}³, ${p.ms.toFixed(1)} ms)`,
+    );
+  console.log(
+    `\n${'backend'.padEnd(8)}${'preset'.padEnd(10)}${'grads'.padEnd(7)}${pad('params', 10)}${pad('B×T', 9)}${pad('ms/step', 10)}${pad('tok/s', 9)}${pad('GFLOP/s', 9)}${pad('MFU', 7)}${pad('peak MiB', 10)}`,
+  );
+  for (const r of result.runs) {
+    console.log(
+      `${r.backend.padEnd(8)}${r.preset.padEnd(10)}${(r.stock ? 'stock' : 'fast').padEnd(7)}${pad(r.params, 10)}${pad(`${r.batchSize}×${r.seqLen}`, 9)}${pad(r.msPerStep.toFixed(1), 10)}${pad(r.tokensPerSec.toFixed(0), 9)}${pad(r.gflops.toFixed(2), 9)}${pad(r.mfu === undefined ? '-' : `${(100 * r.mfu).toFixed(1)}%`, 7)}${pad((r.peakBytes / 2 ** 20).toFixed(1), 10)}`,
+    );
+  }
+  const fast = result.runs.find(
+    (r) => r.backend === 'wasm' && r.preset === 'toy' && !r.stock && r.batchSize === 16,
+  );
+  const stock = result.runs.find((r) => r.backend === 'wasm' && r.preset === 'toy' && r.stock);
+  if (fast && stock)
+    console.log(
+      `\ntoy on wasm: transpose-free gradients ${(stock.msPerStep / fast.msPerStep).toFixed(2)}× faster than stock tfjs matMul gradients`,
+    );
+  for (const e of result.errors) console.log(`error: ${e}`);
+  mkdirSync('bench-results', { recursive: true });
+  writeFileSync(
+    'bench-results/bench.json',
+    JSON.stringify(
+      { date: new Date().toISOString(), source: 'headless Chromium, engine worker', ...result },
+      null,
+      2,
+    ),
+  );
+  console.log('\nwrote bench-results/bench.json');
+} finally {
+  await browser.close();
+  await server.close();
+}
