@@ -15,6 +15,7 @@ import {
   CHECK,
   COMPARE,
   COMPARE_ATTRIBUTES,
+  type CompareAttribute,
   FOLLOW_UP,
   FRAMES,
   HOWTO_ASK,
@@ -78,6 +79,16 @@ export function factItem(rng: Rng, pool: Pool): TaskItem {
   };
 }
 
+const allValuesCache = new WeakMap<World, string[]>();
+
+/** Every listed value of every attribute, once per world (a profile can get any of them wrong). */
+function allValues(world: World): string[] {
+  let all = allValuesCache.get(world);
+  if (!all)
+    allValuesCache.set(world, (all = [...new Set(ATTRIBUTES.flatMap((a) => poolOf(world, a)))]));
+  return all;
+}
+
 export function profileItem(rng: Rng, pool: Pool): TaskItem {
   const p = rng.pick(pool.people);
   const values = ATTRIBUTES.map((a) => factOf(p, a));
@@ -90,9 +101,28 @@ export function profileItem(rng: Rng, pool: Pool): TaskItem {
       entities: [p.name],
       format: 'profile',
       reference: profileAnswer(p),
-      wrong: without([...new Set(ATTRIBUTES.flatMap((a) => poolOf(pool.world, a)))], ...values),
+      wrong: allValues(pool.world).filter((v) => !values.includes(v)),
     },
   };
+}
+
+/** People by the value of one attribute, built once per pool (comparisons draw pairs from it). */
+const byValueCache = new WeakMap<readonly Person[], Map<CompareAttribute, Map<string, Person[]>>>();
+
+function byValue(people: readonly Person[], a: CompareAttribute): Map<string, Person[]> {
+  let perPool = byValueCache.get(people);
+  if (!perPool) byValueCache.set(people, (perPool = new Map()));
+  let index = perPool.get(a);
+  if (!index) {
+    index = new Map();
+    for (const p of people) {
+      const list = index.get(p[a]);
+      if (list) list.push(p);
+      else index.set(p[a], [p]);
+    }
+    perPool.set(a, index);
+  }
+  return index;
 }
 
 export function compareItem(rng: Rng, pool: Pool): TaskItem {
@@ -100,12 +130,19 @@ export function compareItem(rng: Rng, pool: Pool): TaskItem {
   const pa = rng.pick(pool.people);
   // Half the pairs share the value, so "yes" and "no" are equally common.
   const wantSame = rng.chance(0.5);
-  let candidates = pool.people.filter((q) => q !== pa && (q[a] === pa[a]) === wantSame);
-  if (candidates.length === 0) candidates = pool.people.filter((q) => q !== pa);
-  const pb = rng.pick(candidates);
+  const same = byValue(pool.people, a)
+    .get(pa[a])!
+    .filter((q) => q !== pa);
+  let pb: Person;
+  if (wantSame && same.length > 0) pb = rng.pick(same);
+  else {
+    // Rejection sampling: a different value is the common case, so this ends fast.
+    do pb = rng.pick(pool.people);
+    while (pb === pa || (pb[a] === pa[a] && same.length < pool.people.length - 1));
+  }
   const [va, vb] = [pa[a], pb[a]];
   const c = COMPARE[a];
-  const same = va === vb;
+  const isSame = va === vb;
   return {
     task: 'compare',
     turns: [frame(rng, pool, c.direct(pa.name, pb.name), c.indirect(pa.name, pb.name))],
@@ -116,8 +153,8 @@ export function compareItem(rng: Rng, pool: Pool): TaskItem {
       ],
       entities: [pa.name, pb.name],
       format: 'compare',
-      answer: same ? 'yes' : 'no',
-      reference: same
+      answer: isSame ? 'yes' : 'no',
+      reference: isSame
         ? `Yes, both ${pa.name} and ${pb.name} ${c.both} ${va}.`
         : `No, ${pa.name} ${c.one} ${va}, while ${pb.name} ${c.one} ${vb}.`,
       wrong: without(poolOf(pool.world, a), ...own(pa, pb)),
