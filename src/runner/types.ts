@@ -2,6 +2,7 @@
 import type { BackendName, LossPoint, Sample, ScoreSummary } from '../engine/api';
 import type { Spec, Stage, StageIds } from '../spec';
 import type { TaskType } from '../world/types';
+import type { StorageInfo } from '../store/store';
 
 /*
  * Where things live (import from `src/runner`):
@@ -75,14 +76,7 @@ export interface Message {
   at: number;
 }
 
-export interface StorageInfo {
-  usage: number | null;
-  quota: number | null;
-  persisted: boolean;
-  /** Bytes of checkpoints kept; they are evicted least-recently-used above `budget`. */
-  checkpointBytes: number;
-  budget: number;
-}
+export type { StorageInfo };
 
 /** Stages computed vs taken from the cache in this session: proof that nothing was recomputed. */
 export type StageCounters = Record<

@@ -1,0 +1,343 @@
+// Executes a sweep plan on an engine: skips what the store holds, resumes partial checkpoints, stores each result at once.
+import type {
+  BackendName,
+  Checkpoint,
+  Control,
+  DataArtifact,
+  EvalResult,
+  Hooks,
+  Progress,
+  TrainResult,
+} from '../engine/api';
+import { stageIds, type Spec } from '../spec';
+import type { Store } from '../store/store';
+import type { StageRecord, TrainRecord } from '../store/db';
+import type { PlannedRun, PlannedStage, SweepPlan } from './plan';
+import type { PlanStage, RunResult } from './types';
+
+/** What the executor needs of the engine: the worker's API, or the Engine class itself in Node. */
+export interface EngineLike {
+  buildData(spec: Spec, hooks: Hooks): Promise<DataArtifact>;
+  pretrain(
+    spec: Spec,
+    data: DataArtifact,
+    resume: Checkpoint | null,
+    hooks: Hooks,
+  ): Promise<TrainResult>;
+  finetune(
+    spec: Spec,
+    data: DataArtifact,
+    base: Checkpoint,
+    resume: Checkpoint | null,
+    hooks: Hooks,
+  ): Promise<TrainResult>;
+  evaluate(spec: Spec, data: DataArtifact, model: Checkpoint, hooks: Hooks): Promise<EvalResult>;
+  control(command: Control): void | Promise<void>;
+}
+
+export type ExecEvent =
+  | { type: 'stage-start'; stageId: string; resumedFrom?: number }
+  | { type: 'progress'; stageId: string; progress: Progress }
+  | {
+      type: 'stage-done';
+      stageId: string;
+      ms: number;
+      backend?: BackendName;
+      tokensPerSec?: number;
+    }
+  | { type: 'stage-failed'; stageId: string; error: string; cancelled: boolean }
+  | { type: 'run-done'; result: RunResult }
+  | { type: 'run-failed'; runId: string; error: string };
+
+export type StagePlanStatus = 'cached' | 'queued';
+
+export class CancelledSweep extends Error {
+  constructor() {
+    super('cancelled');
+    this.name = 'CancelledSweep';
+  }
+}
+
+export interface ExecOptions {
+  /** Wraps hooks before they cross to a worker (comlink `proxy`); identity in Node. */
+  wrapHooks?: (hooks: Hooks) => Hooks;
+  onEvent: (e: ExecEvent) => void;
+}
+
+const isTraining = (s: PlanStage): s is 'pretrain' | 'finetune' =>
+  s === 'pretrain' || s === 'finetune';
+
+export class Executor {
+  private paused = false;
+  private cancelled = false;
+  private wake: (() => void) | null = null;
+  private readonly data = new Map<string, DataArtifact>();
+  /** The last final checkpoint of each training stage kind: a sweep reuses it for its next runs. */
+  private readonly models = new Map<'pretrain' | 'finetune', Checkpoint>();
+
+  constructor(
+    private readonly engine: EngineLike,
+    private readonly store: Store<RunResult>,
+    private readonly o: ExecOptions,
+  ) {}
+
+  pause(): void {
+    this.paused = true;
+    void this.engine.control('pause');
+  }
+
+  resume(): void {
+    this.paused = false;
+    this.wake?.();
+    void this.engine.control('resume');
+  }
+
+  cancel(): void {
+    this.cancelled = true;
+    this.wake?.();
+    void this.engine.control('cancel');
+  }
+
+  /** Between stages: waits while paused, stops when cancelled. */
+  private async gate(): Promise<void> {
+    while (this.paused && !this.cancelled) await new Promise<void>((r) => (this.wake = r));
+    if (this.cancelled) throw new CancelledSweep();
+  }
+
+  /**
+   * Which stages the store already covers. A stage is computed when its result is missing, or
+   * when a stage still to compute needs its weights and they were evicted.
+   */
+  async classify(plan: SweepPlan): Promise<Map<string, StagePlanStatus>> {
+    const out = new Map<string, StagePlanStatus>();
+    const needed = new Set<string>();
+    for (const s of [...plan.stages].reverse()) {
+      const hasResult = await this.store.hasStage(s.stageId);
+      const childNeeded = plan.stages.some((c) => c.parent === s.stageId && needed.has(c.stageId));
+      let need = !hasResult;
+      if (hasResult && childNeeded && isTraining(s.stage)) {
+        const ckpt = await this.store.getCheckpoint(s.stageId);
+        need = ckpt?.kind !== 'final';
+      }
+      if (need) needed.add(s.stageId);
+      out.set(s.stageId, need ? 'queued' : 'cached');
+    }
+    return new Map(plan.stages.map((s) => [s.stageId, out.get(s.stageId)!]));
+  }
+
+  /** Runs the plan to the end; throws CancelledSweep when cancelled, or the first stage error. */
+  async run(plan: SweepPlan, statuses: Map<string, StagePlanStatus>): Promise<void> {
+    const byId = new Map(plan.stages.map((s) => [s.stageId, s]));
+    const results = new Map<string, Promise<unknown>>();
+    const ensure = (s: PlannedStage): Promise<unknown> => {
+      let p = results.get(s.stageId);
+      if (!p) {
+        p = this.ensure(s, statuses.get(s.stageId) === 'cached', (id) => ensure(byId.get(id)!));
+        results.set(s.stageId, p);
+      }
+      return p;
+    };
+    for (const run of plan.runs) {
+      const evalStage = byId.get(run.stages.eval)!;
+      if (statuses.get(evalStage.stageId) === 'cached') {
+        const rec = await this.store.getRun(run.id);
+        if (rec) {
+          this.o.onEvent({ type: 'run-done', result: rec.result });
+          continue;
+        }
+      }
+      try {
+        await ensure(evalStage);
+        this.o.onEvent({ type: 'run-done', result: await this.assemble(run) });
+      } catch (e) {
+        const error = (e as Error).message;
+        if (!this.cancelled) this.o.onEvent({ type: 'run-failed', runId: run.id, error });
+        throw e;
+      }
+    }
+  }
+
+  /** A stage's output: from the store when cached, else computed (resuming a partial checkpoint). */
+  private async ensure(
+    s: PlannedStage,
+    cached: boolean,
+    parentOf: (id: string) => Promise<unknown>,
+  ): Promise<unknown> {
+    if (s.stage === 'data') return this.dataOf(s);
+    if (cached && s.stage === 'eval') return undefined;
+    if (cached && isTraining(s.stage)) {
+      await this.divergedCheck(s.stageId);
+      return undefined;
+    }
+    if (s.parent) await parentOf(s.parent);
+    await this.gate();
+    const data = await this.dataOf(this.dataStageOf(s));
+    const resume = isTraining(s.stage) ? await this.store.getCheckpoint(s.stageId) : undefined;
+    const resumeFrom = resume?.kind === 'partial' ? resume.checkpoint : null;
+    this.o.onEvent({ type: 'stage-start', stageId: s.stageId, resumedFrom: resumeFrom?.step });
+    const hooks = this.hooks(s);
+    this.store.pinned.add(s.stageId);
+    try {
+      if (s.stage === 'pretrain') {
+        const r = await this.engine.pretrain(s.spec, data, resumeFrom, hooks);
+        await this.finishTraining(s, r);
+      } else if (s.stage === 'finetune') {
+        const base = await this.modelOf('pretrain', s.parent!);
+        const r = await this.engine.finetune(s.spec, data, base, resumeFrom, hooks);
+        await this.finishTraining(s, r);
+      } else {
+        const model = await this.modelOf('finetune', s.parent!);
+        const r = await this.engine.evaluate(s.spec, data, model, hooks);
+        await this.store.putStage({
+          stageId: s.stageId,
+          stage: 'eval',
+          eval: r,
+          finishedAt: Date.now(),
+        });
+        this.o.onEvent({ type: 'stage-done', stageId: s.stageId, ms: r.ms, backend: r.backend });
+      }
+    } catch (e) {
+      const cancelled = this.cancelled;
+      this.o.onEvent({
+        type: 'stage-failed',
+        stageId: s.stageId,
+        error: (e as Error).message,
+        cancelled,
+      });
+      throw cancelled ? new CancelledSweep() : e;
+    } finally {
+      this.store.pinned.delete(s.stageId);
+    }
+    return undefined;
+  }
+
+  private hooks(s: PlannedStage): Hooks {
+    const hooks: Hooks = {
+      onProgress: (progress) => this.o.onEvent({ type: 'progress', stageId: s.stageId, progress }),
+      onCheckpoint: isTraining(s.stage)
+        ? async (c) => {
+            await this.store.putCheckpoint(s.stage as 'pretrain' | 'finetune', 'partial', c);
+          }
+        : undefined,
+    };
+    return this.o.wrapHooks ? this.o.wrapHooks(hooks) : hooks;
+  }
+
+  /** Weights first, then the result: a crash in between leaves a result whose weights can be recomputed. */
+  private async finishTraining(s: PlannedStage, r: TrainResult): Promise<void> {
+    const stage = s.stage as 'pretrain' | 'finetune';
+    this.models.set(stage, r.checkpoint);
+    await this.store.putCheckpoint(stage, 'final', r.checkpoint);
+    const record: TrainRecord = {
+      stageId: s.stageId,
+      stage,
+      backend: r.backend,
+      lossCurve: r.lossCurve,
+      ms: r.ms,
+      tokensPerSec: r.tokensPerSec,
+      diverged: r.diverged,
+      finishedAt: Date.now(),
+    };
+    await this.store.putStage(record);
+    this.o.onEvent({
+      type: 'stage-done',
+      stageId: s.stageId,
+      ms: r.ms,
+      backend: r.backend,
+      tokensPerSec: r.tokensPerSec,
+    });
+    await this.divergedCheck(s.stageId, record);
+  }
+
+  private async divergedCheck(stageId: string, known?: StageRecord): Promise<void> {
+    const rec = known ?? (await this.store.getStage(stageId));
+    if (rec && (rec.stage === 'pretrain' || rec.stage === 'finetune') && rec.diverged) {
+      throw new Error(
+        `${rec.stage} ${stageId.slice(0, 8)} ${rec.diverged.message}; its runs cannot be evaluated (try a lower learning rate)`,
+      );
+    }
+  }
+
+  /** Every run of a stage shares its upstream stages, so the stage's own spec names its data. */
+  private dataStageOf(s: PlannedStage): PlannedStage {
+    return { ...s, stage: 'data', stageId: stageIds(s.spec).data, parent: null };
+  }
+
+  private async dataOf(s: PlannedStage): Promise<DataArtifact> {
+    const known = this.data.get(s.stageId);
+    if (known) return known;
+    const rec = await this.store.getStage(s.stageId);
+    if (rec?.stage === 'data') {
+      this.data.set(s.stageId, rec.data);
+      return rec.data;
+    }
+    await this.gate();
+    this.o.onEvent({ type: 'stage-start', stageId: s.stageId });
+    try {
+      const data = await this.engine.buildData(s.spec, this.hooks(s));
+      await this.store.putStage({
+        stageId: s.stageId,
+        stage: 'data',
+        data,
+        finishedAt: Date.now(),
+      });
+      this.data.set(s.stageId, data);
+      this.o.onEvent({ type: 'stage-done', stageId: s.stageId, ms: data.ms });
+      return data;
+    } catch (e) {
+      const cancelled = this.cancelled;
+      this.o.onEvent({
+        type: 'stage-failed',
+        stageId: s.stageId,
+        error: (e as Error).message,
+        cancelled,
+      });
+      throw cancelled ? new CancelledSweep() : e;
+    }
+  }
+
+  /** Final weights of a training stage: in memory if just computed, else from the store. */
+  private async modelOf(kind: 'pretrain' | 'finetune', stageId: string): Promise<Checkpoint> {
+    const mem = this.models.get(kind);
+    if (mem?.stageId === stageId) return mem;
+    const rec = await this.store.getCheckpoint(stageId);
+    if (rec?.kind !== 'final')
+      throw new Error(`the ${kind} weights ${stageId.slice(0, 8)} are missing from storage`);
+    this.models.set(kind, rec.checkpoint);
+    return rec.checkpoint;
+  }
+
+  /** A finished run's result, from its stages' records (which the store keeps forever). */
+  private async assemble(run: PlannedRun): Promise<RunResult> {
+    const get = async (stage: PlanStage): Promise<StageRecord> => {
+      const rec = await this.store.getStage(run.stages[stage]);
+      if (rec?.stage !== stage) throw new Error(`the ${stage} result of run ${run.id} is missing`);
+      return rec;
+    };
+    const data = (await get('data')) as Extract<StageRecord, { stage: 'data' }>;
+    const pre = (await get('pretrain')) as TrainRecord;
+    const ft = (await get('finetune')) as TrainRecord;
+    const ev = ((await get('eval')) as Extract<StageRecord, { stage: 'eval' }>).eval;
+    const result: RunResult = {
+      runId: run.id,
+      point: run.point,
+      condition: run.condition,
+      spec: run.spec,
+      stages: run.stages,
+      backend: ev.backend,
+      summary: ev.summary,
+      byTask: ev.byTask,
+      samples: ev.samples,
+      lossCurves: { pretrain: pre.lossCurve, finetune: ft.lossCurve },
+      timings: { data: data.data.ms, pretrain: pre.ms, finetune: ft.ms, eval: ev.ms },
+      finishedAt: Date.now(),
+    };
+    await this.store.putRun({
+      runId: run.id,
+      status: 'done',
+      result,
+      updatedAt: result.finishedAt,
+    });
+    return result;
+  }
+}

@@ -1,0 +1,153 @@
+// The sweep plan (pure): runs, shared stages in execution order with their estimated work, and shards.
+import { encodeSpec, expandSweep, paramCount, resolveModel, type Run, type Spec } from '../spec';
+import { contentHash } from '../util/hash';
+import type { Result } from '../spec';
+import type { PlanStage, Shard } from './types';
+
+export const PLAN_STAGES: readonly PlanStage[] = ['data', 'pretrain', 'finetune', 'eval'];
+
+export interface PlannedRun extends Run {
+  condition: string;
+  /** Fine-tuning examples, or in-context examples for few-shot, 0 for zero-shot. */
+  examples: number;
+}
+
+export interface PlannedStage {
+  stage: PlanStage;
+  stageId: string;
+  /** The stage this one reads (data for pretrain, pretrain for finetune, finetune for eval). */
+  parent: string | null;
+  /** Runs that need it, in plan order; the first one's spec computes it. */
+  runs: string[];
+  spec: Spec;
+  /** Estimated cost in multiply-adds: weights whole-sweep progress and time left. */
+  work: number;
+}
+
+export interface SweepPlan {
+  sweepId: string;
+  spec: Spec;
+  link: string;
+  shard: Shard | null;
+  /** Runs of the whole sweep, before sharding. */
+  totalRuns: number;
+  runs: PlannedRun[];
+  /** Each shared stage once, parents before children, grouped so a pretrained model is used up before the next. */
+  stages: PlannedStage[];
+}
+
+/** The experiment's identity: its whole spec, sweep included. */
+export function sweepIdOf(spec: Spec): string {
+  return contentHash({ sweep: spec });
+}
+
+const SKIP_IN_CONDITION = new Set(['finetune.examples', 'finetune.seed']);
+
+/** "quality=unfiltered, tasks=howto": the point without its size and seed (they are columns). */
+export function conditionOf(point: Run['point']): string {
+  const parts = Object.entries(point)
+    .filter(([path]) => !SKIP_IN_CONDITION.has(path))
+    .map(([path, value]) => `${path.split('.').at(-1)}=${String(value)}`);
+  return parts.length ? parts.join(', ') : 'all';
+}
+
+export function examplesOf(spec: Spec): number {
+  const f = spec.finetune;
+  return f.method === 'sft' ? f.examples : f.method === 'few-shot' ? f.fewShot : 0;
+}
+
+/** Estimated multiply-adds of each stage: 6·N per trained token, 2·N per generated one (×4 for decode overhead). */
+export function stageWork(stage: PlanStage, spec: Spec): number {
+  const m = resolveModel(spec);
+  const n = paramCount(m, m.vocabSize, m.tiedEmbeddings);
+  const e = spec.eval;
+  switch (stage) {
+    case 'data':
+      // Building the world, corpus and BPE tokenizer: roughly proportional to the corpus.
+      return 2e6 * spec.world.people * spec.data.augmentation + 1e6 * spec.world.procedures;
+    case 'pretrain':
+      return 6 * n * spec.pretrain.steps * spec.pretrain.batchSize * m.blockSize;
+    case 'finetune': {
+      const f = spec.finetune;
+      if (f.method !== 'sft') return 1;
+      const steps = Math.ceil(f.examples / f.batchSize) * f.epochs;
+      return 6 * n * steps * f.batchSize * (m.blockSize / 2);
+    }
+    case 'eval': {
+      const prompts = (e.prompts + e.dialoguePrompts) * e.samples;
+      return 4 * 2 * n * prompts * (e.maxNewTokens + m.blockSize / 2);
+    }
+  }
+}
+
+/** Shard k of n: a contiguous block of the runs in plan order, so runs sharing a pretraining mostly stay together. */
+export function shardRuns<T>(runs: readonly T[], shard: Shard | null): T[] {
+  if (!shard) return [...runs];
+  return runs.filter((_, i) => Math.floor((i * shard.n) / runs.length) + 1 === shard.k);
+}
+
+export function parseShard(text: string): Result<Shard> {
+  const m = /^(\d+)\/(\d+)$/.exec(text.trim());
+  const k = m ? Number(m[1]) : NaN;
+  const n = m ? Number(m[2]) : NaN;
+  if (!m || n < 1 || k < 1 || k > n)
+    return { ok: false, errors: [`--shard must be k/n with 1 ≤ k ≤ n (got "${text}")`] };
+  return { ok: true, value: { k, n } };
+}
+
+/** Runs in an order that finishes one pretrained model's runs before the next (fewer reloads of weights). */
+function groupByPretrain(runs: PlannedRun[]): PlannedRun[] {
+  const order = new Map<string, number>();
+  runs.forEach((r) => order.has(r.stages.pretrain) || order.set(r.stages.pretrain, order.size));
+  return runs
+    .map((r, i) => ({ r, i }))
+    .sort((a, b) => order.get(a.r.stages.pretrain)! - order.get(b.r.stages.pretrain)! || a.i - b.i)
+    .map((x) => x.r);
+}
+
+export function planSweep(spec: Spec, shard: Shard | null = null): Result<SweepPlan> {
+  const expanded = expandSweep(spec);
+  if (!expanded.ok) return expanded;
+  const all = groupByPretrain(
+    expanded.value.map((r) => ({
+      ...r,
+      condition: conditionOf(r.point),
+      examples: examplesOf(r.spec),
+    })),
+  );
+  if (shard && shard.n > all.length)
+    return {
+      ok: false,
+      errors: [`--shard ${shard.k}/${shard.n}: the sweep has only ${all.length} runs`],
+    };
+  const runs = shardRuns(all, shard);
+  const stages = new Map<string, PlannedStage>();
+  for (const run of runs) {
+    PLAN_STAGES.forEach((stage, i) => {
+      const id = run.stages[stage];
+      const known = stages.get(id);
+      if (known) known.runs.push(run.id);
+      else
+        stages.set(id, {
+          stage,
+          stageId: id,
+          parent: i === 0 ? null : run.stages[PLAN_STAGES[i - 1]],
+          runs: [run.id],
+          spec: run.spec,
+          work: stageWork(stage, run.spec),
+        });
+    });
+  }
+  return {
+    ok: true,
+    value: {
+      sweepId: sweepIdOf(spec),
+      spec,
+      link: encodeSpec(spec),
+      shard,
+      totalRuns: all.length,
+      runs,
+      stages: [...stages.values()],
+    },
+  };
+}

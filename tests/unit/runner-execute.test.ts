@@ -1,0 +1,145 @@
+// The executor against the real Engine (tfjs cpu) and IndexedDB (fake-indexeddb): cache, share, resume, cancel.
+import 'fake-indexeddb/auto';
+import { beforeAll, describe, expect, it } from 'vitest';
+import * as tf from '@tensorflow/tfjs-core';
+import { Engine } from '../../src/engine/engine';
+import { parseSpec, type Spec, type SpecInput } from '../../src/spec';
+import { Store } from '../../src/store/store';
+import { Executor, type ExecEvent } from '../../src/runner/execute';
+import { planSweep, type SweepPlan } from '../../src/runner/plan';
+import type { RunResult } from '../../src/runner/types';
+
+const micro: SpecInput = {
+  backend: 'cpu',
+  world: { people: 16, procedures: 2 },
+  data: { vocabSize: 300, augmentation: 1 },
+  model: { nLayer: 1, nEmbd: 32, nHead: 2, blockSize: 32 },
+  pretrain: { steps: 60, batchSize: 4, warmupSteps: 2 },
+  finetune: { examples: 8, epochs: 2, batchSize: 4 },
+  eval: { prompts: 10, devPrompts: 0, dialoguePrompts: 0, maxNewTokens: 8 },
+  sweep: { axes: [{ path: 'finetune.examples', values: [4, 8] }] },
+};
+
+function spec(over: SpecInput = micro): Spec {
+  const r = parseSpec(over);
+  if (!r.ok) throw new Error(r.errors.join('; '));
+  return r.value;
+}
+
+function plan(s: Spec): SweepPlan {
+  const p = planSweep(s);
+  if (!p.ok) throw new Error(p.errors.join('; '));
+  return p.value;
+}
+
+let dbCount = 0;
+async function freshStore(): Promise<Store<RunResult>> {
+  return Store.open<RunResult>({ name: `exec-test-${dbCount++}` });
+}
+
+/** Runs a plan to its end (or until `stopWhen` cancels it) and records what happened. */
+async function execute(
+  store: Store<RunResult>,
+  p: SweepPlan,
+  stopWhen?: (e: ExecEvent) => boolean,
+) {
+  const events: ExecEvent[] = [];
+  const results: RunResult[] = [];
+  const ex: Executor = new Executor(new Engine(), store, {
+    onEvent: (e) => {
+      events.push(e);
+      if (e.type === 'run-done') results.push(e.result);
+      if (stopWhen?.(e)) ex.cancel();
+    },
+  });
+  const statuses = await ex.classify(p);
+  let outcome = 'done';
+  try {
+    await ex.run(p, statuses);
+  } catch (e) {
+    outcome =
+      (e as Error).name === 'CancelledSweep' ? 'cancelled' : `failed: ${(e as Error).message}`;
+  }
+  const started = events.filter((e) => e.type === 'stage-start');
+  return { events, results, statuses, outcome, started };
+}
+
+const scoresOf = (rs: RunResult[]) =>
+  rs.map((r) => ({
+    run: r.runId,
+    mean: r.summary.mean,
+    responses: r.samples.map((s) => s.response),
+  }));
+
+beforeAll(async () => {
+  await tf.setBackend('cpu');
+});
+
+describe('executor', () => {
+  it('computes shared stages once, then the same spec again computes nothing', async () => {
+    const store = await freshStore();
+    const p = plan(spec());
+    // Two runs share world/data and pretraining: 1 data + 1 pretrain + 2 finetune + 2 eval.
+    expect(p.stages.map((s) => s.stage)).toEqual([
+      'data',
+      'pretrain',
+      'finetune',
+      'eval',
+      'finetune',
+      'eval',
+    ]);
+    const first = await execute(store, p);
+    expect(first.outcome).toBe('done');
+    expect(first.started).toHaveLength(6);
+    expect(first.results).toHaveLength(2);
+    for (const r of first.results) {
+      expect(r.summary.n).toBe(10);
+      expect(r.lossCurves.pretrain).toHaveLength(60);
+    }
+    const second = await execute(store, p);
+    expect([...second.statuses.values()].every((s) => s === 'cached')).toBe(true);
+    expect(second.started).toHaveLength(0);
+    expect(scoresOf(second.results)).toEqual(scoresOf(first.results));
+    store.close();
+  });
+
+  it('a sweep cancelled mid-pretraining resumes from its checkpoint and ends with the same numbers', async () => {
+    const p = plan(spec());
+    const whole = await execute(await freshStore(), p);
+    const store = await freshStore();
+    const cut = await execute(
+      store,
+      p,
+      (e) => e.type === 'progress' && e.progress.stage === 'pretrain' && e.progress.step >= 30,
+    );
+    expect(cut.outcome).toBe('cancelled');
+    expect(cut.results).toHaveLength(0);
+    // A new executor and engine, as after a reload: data is cached, pretraining resumes at step 25.
+    const again = await execute(store, p);
+    expect(again.outcome).toBe('done');
+    expect(again.statuses.get(p.stages[0].stageId)).toBe('cached');
+    expect(again.started[0]).toMatchObject({ stageId: p.stages[1].stageId, resumedFrom: 25 });
+    expect(scoresOf(again.results)).toEqual(scoresOf(whole.results));
+    expect(again.results[0].lossCurves.pretrain.map((x) => x.loss)).toEqual(
+      whole.results[0].lossCurves.pretrain.map((x) => x.loss),
+    );
+    store.close();
+  });
+
+  it('recomputes evicted weights only where a stage still needs them', async () => {
+    const store = await freshStore();
+    const p = plan(spec());
+    await execute(store, p, (e) => e.type === 'run-done');
+    // Run 1 is done, run 2 is not; evict every checkpoint: run 2's fine-tune needs pretraining again.
+    for (const s of p.stages) await store.deleteCheckpoint(s.stageId);
+    const again = await execute(store, p);
+    expect(again.outcome).toBe('done');
+    expect(again.started.map((e) => p.stages.find((s) => s.stageId === e.stageId)!.stage)).toEqual([
+      'pretrain',
+      'finetune',
+      'eval',
+    ]);
+    expect(again.results).toHaveLength(2);
+    store.close();
+  });
+});
