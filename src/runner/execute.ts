@@ -6,6 +6,7 @@ import type {
   DataArtifact,
   EvalResult,
   Hooks,
+  LossPoint,
   Progress,
   TrainResult,
 } from '../engine/api';
@@ -44,6 +45,7 @@ export type ExecEvent =
       ms: number;
       backend?: BackendName;
       tokensPerSec?: number;
+      lossCurve?: LossPoint[];
     }
   | { type: 'stage-failed'; stageId: string; error: string; cancelled: boolean }
   | { type: 'run-done'; result: RunResult }
@@ -245,6 +247,7 @@ export class Executor {
       ms: r.ms,
       backend: r.backend,
       tokensPerSec: r.tokensPerSec,
+      lossCurve: r.lossCurve,
     });
     await this.divergedCheck(s.stageId, record);
   }

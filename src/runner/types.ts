@@ -104,7 +104,7 @@ export interface SweepState {
   backend: BackendName | null;
   /** e.g. "wasm (SIMD, 1 thread)" or a GPU's name. */
   device: string | null;
-  /** Live loss curves of training stages, keyed by stage id. */
+  /** Loss curves of training stages, keyed by stage id: live points (lr and tokens NaN) while running, the stored curve once done. */
   curves: Record<string, LossPoint[]>;
   /** Results of finished runs, keyed by run id (cached ones included). */
   results: Record<string, RunResult>;
@@ -167,6 +167,8 @@ export interface TableRow {
   /** Share of responses scored 6. */
   excellent: number;
   seeds: number;
+  /** Multi-turn prompts alone (LIMA §6 reports their share of excellent responses). */
+  dialogue?: { mean: number; excellent: number; n: number };
 }
 
 /** A few numbers per run, small enough to ride in a share link beside the spec. */
@@ -198,6 +200,8 @@ export interface Runner {
   cancel(): void;
   /** Shows what the cache already holds for this spec, computing nothing. */
   loadCached(spec: Spec, options?: StartOptions): Promise<SweepState>;
+  /** The sweep this browser was running when the page closed or reloaded (to offer a resume). */
+  interrupted(): Promise<{ spec: Spec; shard: Shard | null } | null>;
   /** The finished runs of the current sweep as a results file. */
   exportResults(): ResultsFile | null;
 }

@@ -1,0 +1,12 @@
+// The runner's public surface: the contract, the page's runner, results files, link summaries and the plan.
+export * from './types';
+export { SweepRunner, getRunner, idleState, type RunnerOptions } from './runner';
+export {
+  parseResultsFile,
+  mergeResultsFiles,
+  resultsTable,
+  resultsFileOf,
+  formatTable,
+} from './results';
+export { summarizeForLink, decodeLinkSummary } from './link';
+export { planSweep, shardRuns, parseShard, conditionOf, sweepIdOf, type SweepPlan } from './plan';

@@ -1,0 +1,233 @@
+// Results files: validated on load with a clear message, merged across shards, and tabled per condition.
+import * as v from 'valibot';
+import { parseSpec, type Result } from '../spec';
+import { summarize } from '../world/stats';
+import { TASK_TYPES } from '../world/types';
+import { planSweep } from './plan';
+import {
+  RESULTS_FORMAT,
+  RESULTS_VERSION,
+  type ResultsFile,
+  type RunResult,
+  type Shard,
+  type TableRow,
+} from './types';
+
+const Num = v.number();
+const Summary = v.object({ mean: Num, ci95: Num, n: Num, excellent: Num });
+const LossPointSchema = v.object({
+  step: Num,
+  loss: Num,
+  valLoss: v.optional(Num),
+  lr: Num,
+  tokens: Num,
+});
+const Backend = v.picklist(['webgpu', 'wasm', 'cpu']);
+const StageIdsSchema = v.object({
+  world: v.string(),
+  data: v.string(),
+  pretrain: v.string(),
+  finetune: v.string(),
+  eval: v.string(),
+});
+const SampleSchema = v.object({
+  promptId: v.string(),
+  task: v.picklist(TASK_TYPES),
+  turns: v.array(v.string()),
+  sample: Num,
+  response: v.string(),
+  score: v.picklist([1, 2, 3, 4, 5, 6]),
+  reason: v.string(),
+});
+const RunResultSchema = v.object({
+  runId: v.string(),
+  point: v.record(v.string(), v.union([v.number(), v.string(), v.boolean()])),
+  condition: v.string(),
+  spec: v.unknown(),
+  stages: StageIdsSchema,
+  backend: Backend,
+  summary: Summary,
+  byTask: v.record(v.picklist(TASK_TYPES), Summary),
+  samples: v.array(SampleSchema),
+  lossCurves: v.object({ pretrain: v.array(LossPointSchema), finetune: v.array(LossPointSchema) }),
+  timings: v.record(v.picklist(['data', 'pretrain', 'finetune', 'eval']), Num),
+  diverged: v.optional(
+    v.object({
+      stage: v.picklist(['data', 'pretrain', 'finetune', 'eval']),
+      step: Num,
+      message: v.string(),
+    }),
+  ),
+  finishedAt: Num,
+});
+const ShardSchema = v.object({ k: Num, n: Num });
+const FileSchema = v.object({
+  format: v.literal(RESULTS_FORMAT),
+  version: v.literal(RESULTS_VERSION),
+  link: v.string(),
+  sweepId: v.string(),
+  spec: v.unknown(),
+  shard: v.nullable(ShardSchema),
+  totalRuns: Num,
+  runs: v.array(RunResultSchema),
+  createdAt: v.string(),
+});
+
+/** The finished runs of a sweep (or a shard of it) as a results file. */
+export function resultsFileOf(
+  spec: ResultsFile['spec'],
+  shard: Shard | null,
+  runs: RunResult[],
+): ResultsFile {
+  const plan = planSweep(spec, null);
+  if (!plan.ok) throw new Error(plan.errors.join('; '));
+  return {
+    format: RESULTS_FORMAT,
+    version: RESULTS_VERSION,
+    link: plan.value.link,
+    sweepId: plan.value.sweepId,
+    spec,
+    shard,
+    totalRuns: plan.value.totalRuns,
+    runs: inPlanOrder(
+      plan.value.runs.map((r) => r.id),
+      runs,
+    ),
+    createdAt: new Date().toISOString(),
+  };
+}
+
+function inPlanOrder(order: string[], runs: RunResult[]): RunResult[] {
+  const at = new Map(order.map((id, i) => [id, i]));
+  return [...runs].sort((a, b) => (at.get(a.runId) ?? 1e9) - (at.get(b.runId) ?? 1e9));
+}
+
+/** Parses a results file's text, saying exactly why a corrupted or foreign file is refused. */
+export function parseResultsFile(text: string, name = 'the file'): Result<ResultsFile> {
+  const fail = (e: string): Result<never> => ({ ok: false, errors: [e] });
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    return fail(`${name} is not a results file: it is not valid JSON (corrupted or cut short?)`);
+  }
+  const head = json as { format?: unknown; version?: unknown } | null;
+  if (typeof head !== 'object' || head === null || head.format !== RESULTS_FORMAT)
+    return fail(`${name} is not a LIMA Lab results file (it has no "format": "${RESULTS_FORMAT}")`);
+  if (typeof head.version === 'number' && head.version > RESULTS_VERSION)
+    return fail(
+      `${name} was written by a newer LIMA Lab (results version ${head.version}; this one reads ${RESULTS_VERSION})`,
+    );
+  const r = v.safeParse(FileSchema, json);
+  if (!r.success) {
+    const lines = r.issues
+      .slice(0, 5)
+      .map((i) => `${v.getDotPath(i) ?? '(top level)'}: ${i.message}`);
+    return fail(`${name} is damaged: ${lines.join('; ')}`);
+  }
+  const spec = parseSpec(r.output.spec);
+  if (!spec.ok)
+    return fail(`${name} has an invalid experiment: ${spec.errors.slice(0, 3).join('; ')}`);
+  const plan = planSweep(spec.value, null);
+  if (!plan.ok) return fail(`${name} has an invalid sweep: ${plan.errors.join('; ')}`);
+  if (plan.value.sweepId !== r.output.sweepId || plan.value.link !== r.output.link)
+    return fail(`${name} is damaged: its experiment does not match its sweep id or link`);
+  const known = new Set(plan.value.runs.map((x) => x.id));
+  const stray = r.output.runs.find((x) => !known.has(x.runId));
+  if (stray) return fail(`${name} is damaged: run ${stray.runId} is not part of its experiment`);
+  return { ok: true, value: { ...(r.output as ResultsFile), spec: spec.value } };
+}
+
+/** Shards of one experiment into one file; files from another experiment are refused by name. */
+export function mergeResultsFiles(
+  files: { name: string; file: ResultsFile }[],
+): Result<{ file: ResultsFile; missing: number; conflicts: string[] }> {
+  if (files.length === 0) return { ok: false, errors: ['nothing to merge'] };
+  const [first] = files;
+  const errors = files
+    .filter((f) => f.file.sweepId !== first.file.sweepId)
+    .map(
+      (f) =>
+        `${f.name} is from a different experiment (sweep ${f.file.sweepId}) than ${first.name} (sweep ${first.file.sweepId}): only shards of the same spec merge`,
+    );
+  if (errors.length) return { ok: false, errors };
+  const runs = new Map<string, RunResult>();
+  const conflicts: string[] = [];
+  for (const { name, file } of files) {
+    for (const r of file.runs) {
+      const known = runs.get(r.runId);
+      if (!known) runs.set(r.runId, r);
+      else if (known.summary.mean !== r.summary.mean)
+        conflicts.push(
+          `run ${r.runId} (${r.condition}) differs in ${name} (${r.backend}: ${r.summary.mean.toFixed(3)} vs ${known.backend}: ${known.summary.mean.toFixed(3)}); the first file's is kept`,
+        );
+    }
+  }
+  const file = resultsFileOf(first.file.spec, null, [...runs.values()]);
+  return { ok: true, value: { file, missing: file.totalRuns - runs.size, conflicts } };
+}
+
+/** One row per condition and size, seeds pooled, in the sweep's order. */
+export function resultsTable(runs: RunResult[]): TableRow[] {
+  const groups = new Map<string, RunResult[]>();
+  for (const r of runs) {
+    const examples = examplesOfResult(r);
+    const key = `${r.condition}\u0000${examples}`;
+    groups.set(key, [...(groups.get(key) ?? []), r]);
+  }
+  return [...groups.values()].map((rs) => {
+    const scores = rs.flatMap((r) => r.samples.map((s) => s.score));
+    const multi = rs.flatMap((r) =>
+      r.samples.filter((s) => s.task === 'dialogue').map((s) => s.score),
+    );
+    const s = summarize(scores);
+    const row: TableRow = {
+      condition: rs[0].condition,
+      examples: examplesOfResult(rs[0]),
+      mean: s.mean,
+      ci95: s.ci95,
+      n: s.n,
+      excellent: s.excellent,
+      seeds: rs.length,
+    };
+    if (multi.length) {
+      const d = summarize(multi);
+      row.dialogue = { mean: d.mean, excellent: d.excellent, n: d.n };
+    }
+    return row;
+  });
+}
+
+function examplesOfResult(r: RunResult): number {
+  const f = r.spec.finetune;
+  return f.method === 'sft' ? f.examples : f.method === 'few-shot' ? f.fewShot : 0;
+}
+
+/** The table as plain text: what `npm run lab` prints. */
+export function formatTable(rows: TableRow[]): string {
+  const hasDialogue = rows.some((r) => r.dialogue);
+  const head = ['condition', 'examples', 'mean ± 95% CI', 'n', 'excellent', 'seeds'];
+  if (hasDialogue) head.push('multi-turn excellent');
+  const body = rows.map((r) => {
+    const cells = [
+      r.condition,
+      String(r.examples),
+      `${r.mean.toFixed(2)} ± ${Number.isFinite(r.ci95) ? r.ci95.toFixed(2) : '—'}`,
+      String(r.n),
+      `${(100 * r.excellent).toFixed(1)}%`,
+      String(r.seeds),
+    ];
+    if (hasDialogue)
+      cells.push(
+        r.dialogue ? `${(100 * r.dialogue.excellent).toFixed(1)}% (n=${r.dialogue.n})` : '—',
+      );
+    return cells;
+  });
+  const widths = head.map((h, i) => Math.max(h.length, ...body.map((c) => c[i].length)));
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => c.padEnd(widths[i]))
+      .join('  ')
+      .trimEnd();
+  return [line(head), line(widths.map((w) => '-'.repeat(w))), ...body.map(line)].join('\n');
+}
