@@ -219,14 +219,23 @@ export class SweepRunner implements Runner {
     const store = await this.openStore();
     if (!this.state.storage?.persisted) void requestPersistence();
     const todo = this.state.stages.filter((s) => s.status !== 'cached');
-    const record = (status: 'running' | 'paused' | 'done' | 'cancelled' | 'failed') =>
-      store.putSweep({
-        sweepId: plan.sweepId,
-        spec: plan.spec,
-        shard: plan.shard,
-        status,
-        updatedAt: Date.now(),
-      });
+    // The sweep record only offers a resume after a reload: failing to write it must not stop the sweep.
+    const record = async (status: 'running' | 'paused' | 'done' | 'cancelled' | 'failed') => {
+      try {
+        await store.putSweep({
+          sweepId: plan.sweepId,
+          spec: plan.spec,
+          shard: plan.shard,
+          status,
+          updatedAt: Date.now(),
+        });
+      } catch (e) {
+        this.say(
+          'warning',
+          `could not note the sweep for a resume after reload: ${(e as Error).message}`,
+        );
+      }
+    };
     if (todo.length === 0) {
       this.set({ status: 'done', fraction: 1, etaSec: 0 });
       this.say('info', 'Everything in this sweep was already computed: shown from the cache.');
