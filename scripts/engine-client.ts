@@ -14,7 +14,12 @@ export function engineWorker(): { engine: Remote<Engine>; terminate: () => void 
 
 /** Hooks that collect progress in the page (comlink proxies cross back from the worker). */
 export function collectingHooks(progress: Progress[] = []): Hooks & { progress: Progress[] } {
-  return Object.assign(proxy({ onProgress: (p: Progress) => void progress.push(p) }), { progress });
+  const hooks: Hooks = {
+    onProgress: (p: Progress) => void progress.push(p),
+    // Checkpoints are not kept here; the app's runner stores them.
+    onCheckpoint: () => {},
+  };
+  return Object.assign(proxy(hooks), { progress });
 }
 
 /** Specs are parsed in the page, as the app does, before they cross to the worker. */

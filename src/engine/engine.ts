@@ -76,6 +76,7 @@ function toNamed(cfg: ModelConfig, arrays: Float32Array[]): Map<string, NamedTen
 
 export class Engine implements EngineApi {
   private readonly ctl = new StageControl();
+  private stage: Stage = 'data';
   private report: BackendReport | null = null;
 
   async probe(override: BackendName | 'auto' = 'auto'): Promise<BackendReport> {
@@ -172,6 +173,24 @@ export class Engine implements EngineApi {
     return { stageId, backend, step, totalSteps, weights, optimizer, lossCurve: [...lossCurve] };
   }
 
+  /**
+   * A checkpoint that cannot be stored must not end the run: the run goes on and says so.
+   * (Through comlink every hook looks present, so a page without onCheckpoint lands here too.)
+   */
+  private async deliver(hooks: Hooks, c: Checkpoint): Promise<void> {
+    try {
+      await hooks.onCheckpoint!(c);
+    } catch (e) {
+      hooks.onProgress({
+        stage: this.stage,
+        stageId: c.stageId,
+        step: c.step,
+        totalSteps: c.totalSteps,
+        message: `checkpoint at step ${c.step} not stored: ${(e as Error).message}`,
+      });
+    }
+  }
+
   private refuseIfTooLarge(cfg: ModelConfig, batch: number, backend: BackendName): void {
     const problem = checkFits(cfg, batch, cfg.blockSize, backend, this.report!);
     if (problem) throw new Error(`refused before training: ${problem}`);
@@ -190,6 +209,7 @@ export class Engine implements EngineApi {
     const p = spec.pretrain;
     this.refuseIfTooLarge(cfg, p.batchSize, backend);
     const stageId = stageIds(spec).pretrain;
+    this.stage = 'pretrain';
     const rows = pretrainRows(spec, data, cfg.blockSize);
     const nRows = rows.length / (cfg.blockSize + 1);
     if (nRows === 0) throw new Error('the pretraining corpus is shorter than one context');
@@ -228,7 +248,8 @@ export class Engine implements EngineApi {
         checkpointEvery: Math.max(25, Math.ceil(p.steps / 10)),
         onCheckpoint: hooks.onCheckpoint
           ? async (step, curve) =>
-              hooks.onCheckpoint!(
+              this.deliver(
+                hooks,
                 await this.snapshot(
                   'pretrain',
                   stageId,
@@ -306,6 +327,7 @@ export class Engine implements EngineApi {
     }
     const backend = await this.useBackend(spec);
     const cfg = modelConfig(spec);
+    this.stage = 'finetune';
     this.refuseIfTooLarge(cfg, f.batchSize, backend);
     const tok = tokenizerOf(data);
     const sft = finetuneRows(spec, tok, cfg.blockSize);
@@ -366,7 +388,8 @@ export class Engine implements EngineApi {
         checkpointEvery: stepsPerEpoch * Math.max(1, Math.ceil(f.epochs / 5)),
         onCheckpoint: hooks.onCheckpoint
           ? async (step, curve) =>
-              hooks.onCheckpoint!(
+              this.deliver(
+                hooks,
                 await this.snapshot(
                   'finetune',
                   stageId,

@@ -45,7 +45,7 @@ async function ready(page: Page): Promise<void> {
 
 describe('engine worker', () => {
   test('webgpu (SwiftShader), wasm and cpu give the same first losses inside the worker (|Δ| < 2e-4)', async () => {
-    const { page, errors } = await openPage(browser);
+    const { page, errors } = await openPage(browser, '/scripts/engine-client.ts');
     await ready(page);
     errors.length = 0;
     const result = await withModule(
@@ -83,6 +83,65 @@ describe('engine worker', () => {
         expect(Math.abs(l - result.cpu.losses[i]), `${b} step ${i + 1}`).toBeLessThan(2e-4),
       );
     }
+    expect(errors).toEqual([]);
+  });
+
+  test('a toy pretrain + fine-tune + evaluate on wasm in the worker finishes and answers in the trained format', async () => {
+    const { page, errors } = await openPage(browser, '/scripts/engine-client.ts');
+    await ready(page);
+    errors.length = 0;
+    const spec = {
+      backend: 'wasm',
+      world: { people: 40, procedures: 4 },
+      data: { vocabSize: 320, augmentation: 2 },
+      model: { preset: 'toy', blockSize: 64 },
+      pretrain: { steps: 400, batchSize: 8, warmupSteps: 10 },
+      finetune: { examples: 64, epochs: 15, batchSize: 16, lr: 5e-3 },
+      eval: { prompts: 20, devPrompts: 0, dialoguePrompts: 0, maxNewTokens: 40 },
+    };
+    const t0 = Date.now();
+    const r = await withModule(
+      page,
+      '/scripts/engine-client.ts',
+      async (m, input) => {
+        const s = m.parseSpec(input);
+        if (!s.ok) throw new Error(s.errors.join('; '));
+        const { engine, terminate } = m.engineWorker();
+        const data = await engine.buildData(s.value, m.collectingHooks());
+        const pre = await engine.pretrain(s.value, data, null, m.collectingHooks());
+        const ft = await engine.finetune(s.value, data, pre.checkpoint, null, m.collectingHooks());
+        const ev = await engine.evaluate(s.value, data, ft.checkpoint, m.collectingHooks());
+        terminate();
+        return {
+          backend: pre.backend,
+          pre: [pre.lossCurve[0].loss, pre.lossCurve.at(-1).loss],
+          ft: [ft.lossCurve[0].loss, ft.lossCurve.at(-1).loss],
+          summary: ev.summary,
+          samples: ev.samples.map((x: { response: string; score: number; reason: string }) => ({
+            response: x.response,
+            score: x.score,
+            reason: x.reason,
+          })),
+        };
+      },
+      spec,
+    );
+    const secs = (Date.now() - t0) / 1000;
+    console.log(
+      `toy run on wasm in ${secs.toFixed(0)} s: pretrain loss ${r.pre.map((x) => x.toFixed(2))}, fine-tune loss ${r.ft.map((x) => x.toFixed(2))}, score ${r.summary.mean.toFixed(2)} ± ${r.summary.ci95.toFixed(2)}`,
+    );
+    for (const x of r.samples.slice(0, 4))
+      console.log(`  [${x.score}] ${x.response.slice(0, 100)} — ${x.reason}`);
+    expect(r.backend).toBe('wasm');
+    expect(r.pre[1]).toBeLessThan(r.pre[0] - 2);
+    expect(r.ft[1]).toBeLessThan(r.ft[0]);
+    // The trained format: answers end with the end-of-turn token instead of running on.
+    const stopped = r.samples.filter((x) => !x.reason.startsWith('never stops'));
+    console.log(
+      `stopped with EOT: ${stopped.length}/${r.samples.length}; reasons: ${JSON.stringify(r.samples.map((x) => x.reason.slice(0, 40)))}`,
+    );
+    expect(stopped.length / r.samples.length).toBeGreaterThanOrEqual(0.75);
+    expect(secs).toBeLessThan(240);
     expect(errors).toEqual([]);
   });
 });
