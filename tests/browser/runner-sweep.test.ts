@@ -81,7 +81,7 @@ function startSweep(page: Page, spec: Spec, opts: object = {}): Promise<void> {
 /** Waits for the sweep to end and returns what a user would see of it. */
 async function finish(page: Page): Promise<Summary> {
   return withModule(page, RUNNER, async () => {
-    const g = globalThis as { runner: { state: SweepState }; done: Promise<unknown> };
+    const g = globalThis as unknown as { runner: { state: SweepState }; done: Promise<unknown> };
     await g.done;
     const s = g.runner.state;
     return {
