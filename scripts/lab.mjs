@@ -1,0 +1,282 @@
+// `npm run lab -- <preset | share link> [--shard k/n] [--out file] [--backend b]` and `npm run lab -- merge a.json b.json …`.
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { createServer } from 'vite';
+import { chromium } from 'playwright-core';
+import { CHROMIUM_ARGS, ensureChromium } from './chromium.mjs';
+
+const HELP = `Usage:
+  npm run lab -- <preset | share link> [--shard k/n] [--out results.json] [--backend auto|webgpu|wasm|cpu] [--fresh] [--port 5199]
+  npm run lab -- merge a.json b.json … [--out merged.json]
+
+Runs a sweep in headless Chromium (the app's runner, store and engine worker), prints progress and a
+results table (condition, examples, mean judge score ± 95% CI, n) and writes the results as JSON.
+The cache lives in a Chromium profile under node_modules/.cache/lima-lab, so a second run of the same
+sweep computes nothing and an interrupted one resumes; --fresh starts from an empty cache.
+--shard k/n runs a deterministic slice of the runs; merge combines the shards' files.`;
+
+function fail(message) {
+  console.error(`lab: ${message}`);
+  process.exit(1);
+}
+
+const { values: opts, positionals } = parseArgs({
+  allowPositionals: true,
+  options: {
+    shard: { type: 'string' },
+    out: { type: 'string' },
+    backend: { type: 'string' },
+    fresh: { type: 'boolean', default: false },
+    port: { type: 'string', default: '5199' },
+    help: { type: 'boolean', short: 'h', default: false },
+  },
+});
+if (opts.help || positionals.length === 0) {
+  console.log(HELP);
+  process.exit(positionals.length === 0 && !opts.help ? 1 : 0);
+}
+if (opts.backend && !['auto', 'webgpu', 'wasm', 'cpu'].includes(opts.backend))
+  fail(`--backend must be auto, webgpu, wasm or cpu (got "${opts.backend}")`);
+
+/** The repository: the app is served from here whatever the working directory. */
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+
+const server = await createServer({
+  root: ROOT,
+  configFile: join(ROOT, 'vite.config.ts'),
+  // A fixed port: the cache belongs to the page's origin, so another port would start from empty.
+  server: { port: Number(opts.port), strictPort: true, host: '127.0.0.1', open: false },
+  logLevel: 'warn',
+  clearScreen: false,
+});
+
+try {
+  if (positionals[0] === 'merge') await merge(positionals.slice(1));
+  else await run(positionals[0]);
+} finally {
+  await server.close();
+}
+
+/** Shard files → one file and its table, computed by the app's own results module (loaded through Vite). */
+async function merge(paths) {
+  if (paths.length === 0) fail('merge needs the results files to combine');
+  const results = await server.ssrLoadModule('/src/runner/results.ts');
+  const files = [];
+  for (const path of paths) {
+    let text;
+    try {
+      text = readFileSync(path, 'utf8');
+    } catch (e) {
+      fail(`cannot read ${path}: ${e.message}`);
+    }
+    const parsed = results.parseResultsFile(text, path);
+    if (!parsed.ok) fail(parsed.errors.join('\n'));
+    files.push({ name: path, file: parsed.value });
+  }
+  const merged = results.mergeResultsFiles(files);
+  if (!merged.ok) fail(merged.errors.join('\n'));
+  const { file, missing, conflicts } = merged.value;
+  for (const c of conflicts) console.warn(`warning: ${c}`);
+  console.log(results.formatTable(results.resultsTable(file.runs)));
+  console.log(
+    missing
+      ? `\n${file.runs.length} of ${file.totalRuns} runs: ${missing} missing (a shard not merged yet?)`
+      : `\nall ${file.totalRuns} runs`,
+  );
+  const out = opts.out ?? 'merged.json';
+  writeFileSync(out, JSON.stringify(file));
+  console.log(`wrote ${out}`);
+}
+
+/** A preset id, a share link (…#s=…) or a bare spec payload. */
+function experimentOf(arg) {
+  if (/^[a-z][a-z0-9-]*$/.test(arg)) return { preset: arg, link: null, shard: null };
+  const at = arg.indexOf('#') >= 0 ? arg.slice(arg.indexOf('#') + 1) : arg.split('?')[1];
+  if (at !== undefined) {
+    const params = new URLSearchParams(at);
+    if (params.get('s')) return { preset: null, link: params.get('s'), shard: params.get('shard') };
+  }
+  if (/^\d+\.[A-Za-z0-9_-]+$/.test(arg)) return { preset: null, link: arg, shard: null };
+  fail(`"${arg}" is neither a preset id nor a share link with #s=…`);
+}
+
+async function run(arg) {
+  const experiment = experimentOf(arg);
+  const shardText = opts.shard ?? experiment.shard;
+  try {
+    await server.listen();
+  } catch (e) {
+    fail(
+      `cannot serve the app on port ${opts.port} (${e.message}): is another lab running? ` +
+        'Use --port N (the cache is per port).',
+    );
+  }
+  const base = server.resolvedUrls.local[0];
+  const fresh = opts.fresh;
+  const profile = fresh
+    ? mkdtempSync(join(tmpdir(), 'lima-lab-'))
+    : join(ROOT, 'node_modules', '.cache', 'lima-lab', 'chromium-profile');
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath: ensureChromium(),
+    headless: true,
+    args: CHROMIUM_ARGS,
+  });
+  const stop = async () => {
+    await context.close().catch(() => {});
+    if (fresh) rmSync(profile, { recursive: true, force: true });
+  };
+  process.once('SIGINT', () => {
+    console.log(
+      '\ninterrupted: finished stages and the last checkpoints are kept; run again to resume',
+    );
+    void stop().then(() => process.exit(130));
+  });
+  try {
+    const page = context.pages()[0] ?? (await context.newPage());
+    page.on('pageerror', (e) => console.error(`page error: ${e.message}`));
+    await page.exposeFunction('labPrint', (line) => console.log(line));
+    await ready(page, new URL('scripts/lab.html', base).toString());
+    const t0 = Date.now();
+    const out = await page.evaluate(inPage, {
+      preset: experiment.preset,
+      link: experiment.link,
+      shard: shardText ?? null,
+      backend: opts.backend ?? null,
+    });
+    if (out.error) fail(out.error);
+    console.log(`\n${out.table}\n`);
+    console.log(
+      `${out.status}: ${out.runs} runs; stages computed ${out.computed}, from cache ${out.cached}, resumed ${out.resumed}; ` +
+        `backend ${out.device ?? out.backend ?? '—'}; ${((Date.now() - t0) / 1000).toFixed(0)} s`,
+    );
+    const name = experiment.preset ?? `sweep-${out.file?.sweepId ?? 'unknown'}`;
+    const shardName = out.file?.shard ? `-shard-${out.file.shard.k}-of-${out.file.shard.n}` : '';
+    const file = opts.out ?? `results-${name}${shardName}.json`;
+    if (out.file) {
+      writeFileSync(file, JSON.stringify(out.file));
+      console.log(`wrote ${file}`);
+    }
+    if (out.status !== 'done') process.exitCode = 1;
+  } finally {
+    await stop();
+  }
+}
+
+/**
+ * Opens the page and loads the runner and the engine worker once: on a cold start Vite may find and
+ * pre-bundle new dependencies and reload the page, which would cut a sweep short.
+ */
+async function ready(page, url) {
+  await page.goto(url);
+  for (let i = 0; i < 5; i++) {
+    try {
+      await page.evaluate(async () => {
+        const client = await import('/scripts/engine-client.ts');
+        const { engine, terminate } = client.engineWorker();
+        await engine.probe('auto');
+        terminate();
+        await import('/src/runner/index.ts');
+        globalThis.labReady = true;
+      });
+      await page.waitForTimeout(1500);
+      if (await page.evaluate(() => globalThis.labReady === true)) return;
+    } catch {
+      await page.waitForLoadState('load');
+    }
+  }
+  fail('the page kept reloading while Vite prepared its dependencies');
+}
+
+/** Runs in the page: plan, run, and report progress through `labPrint`. */
+async function inPage(a) {
+  const specs = await import('/src/spec/index.ts');
+  const runnerModule = await import('/src/runner/index.ts');
+  let spec;
+  if (a.preset) {
+    if (!specs.presetById(a.preset)) {
+      const ids = specs.PRESETS.map((p) => p.id).join(', ');
+      return { error: `unknown preset "${a.preset}"; presets: ${ids}` };
+    }
+    spec = specs.presetSpec(a.preset);
+  } else {
+    const r = specs.decodeSpec(a.link);
+    if (!r.ok) return { error: `the link is not a valid experiment:\n${r.errors.join('\n')}` };
+    spec = r.value;
+  }
+  if (a.backend) {
+    const r = specs.parseSpec({ ...spec, backend: a.backend });
+    if (!r.ok) return { error: r.errors.join('\n') };
+    spec = r.value;
+  }
+  let shard = null;
+  if (a.shard) {
+    const r = runnerModule.parseShard(a.shard);
+    if (!r.ok) return { error: r.errors.join('\n') };
+    shard = r.value;
+  }
+  const runner = runnerModule.getRunner();
+  const fmt = (s) =>
+    s === null || !Number.isFinite(s)
+      ? '?'
+      : s >= 3600
+        ? `${Math.floor(s / 3600)}h${String(Math.round((s % 3600) / 60)).padStart(2, '0')}m`
+        : s >= 60
+          ? `${Math.floor(s / 60)}m${String(Math.round(s % 60)).padStart(2, '0')}s`
+          : `${Math.round(s)}s`;
+  let lastLine = 0;
+  let seenMessages = 0;
+  const stageStatus = new Map();
+  runner.subscribe((s) => {
+    for (const m of s.messages.slice(seenMessages)) window.labPrint(`${m.level}: ${m.text}`);
+    seenMessages = s.messages.length;
+    for (const st of s.stages) {
+      const before = stageStatus.get(st.stageId);
+      if (before === st.status) continue;
+      stageStatus.set(st.stageId, st.status);
+      if (before === undefined && st.status === 'cached') continue;
+      if (st.status === 'done' || st.status === 'failed')
+        window.labPrint(
+          `  ${st.status === 'done' ? 'done' : 'FAILED'} ${st.stage} ${st.stageId.slice(0, 8)}` +
+            (st.ms !== undefined ? ` in ${fmt(st.ms / 1000)}` : '') +
+            (st.error ? `: ${st.error}` : ''),
+        );
+    }
+    const now = Date.now();
+    if (s.status === 'running' && now - lastLine > 5000) {
+      lastLine = now;
+      const cur = s.stages.find((x) => x.status === 'running');
+      const stage = cur
+        ? `${cur.stage} ${cur.stageId.slice(0, 8)} ${cur.step}/${cur.totalSteps}` +
+          (cur.loss !== undefined ? ` loss ${cur.loss.toFixed(3)}` : '')
+        : '';
+      const rate = s.tokensPerSec ? ` ${Math.round(s.tokensPerSec)} tok/s` : '';
+      window.labPrint(
+        `[${(100 * s.fraction).toFixed(1).padStart(5)}%] left ${fmt(s.etaSec)}  ${stage}${rate}`,
+      );
+    }
+  });
+  const plan = runnerModule.planSweep(spec, shard);
+  if (!plan.ok) return { error: plan.errors.join('\n') };
+  window.labPrint(
+    `${a.preset ?? 'link'}: ${plan.value.runs.length} of ${plan.value.totalRuns} runs, ${plan.value.stages.length} stages` +
+      (shard ? ` (shard ${shard.k}/${shard.n})` : ''),
+  );
+  const s = await runner.start(spec, { shard });
+  const order = plan.value.runs.map((r) => r.id);
+  const results = order.map((id) => s.results[id]).filter(Boolean);
+  const c = Object.values(s.counters);
+  return {
+    status: s.status,
+    runs: results.length,
+    computed: c.reduce((n, x) => n + x.computed, 0),
+    cached: c.reduce((n, x) => n + x.cached, 0),
+    resumed: c.reduce((n, x) => n + x.resumed, 0),
+    backend: s.backend ?? results[0]?.backend ?? null,
+    device: s.device,
+    table: runnerModule.formatTable(runnerModule.resultsTable(results)),
+    file: runner.exportResults(),
+  };
+}
