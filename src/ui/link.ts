@@ -1,26 +1,123 @@
-// Reads and writes the experiment in the page's URL fragment (#s=<spec payload>), never executing it.
+// Reads and writes the page's URL fragment: the experiment (#s=…), the view, workshop flags and shared results.
 import { decodeSpec, encodeSpec, presetSpec, DEFAULT_PRESET, type Spec } from '../spec';
+import type { Shard } from '../runner/types';
 
-export interface LinkState {
+export const VIEWS = [
+  'start',
+  'editor',
+  'run',
+  'results',
+  'samples',
+  'workshop',
+  'device',
+] as const;
+export type View = (typeof VIEWS)[number];
+
+/** Largest room a shard link may split a sweep across. */
+export const MAX_SHARDS = 256;
+
+export interface PageLink {
   spec: Spec;
   /** What was wrong with the link, if it could not be opened; the default experiment is shown then. */
   error: string[] | null;
   fromLink: boolean;
+  view: View;
+  /** Workshop flags: tabs, editor sections, single fields or `advanced` to hide (TensorFlow Playground style). */
+  hide: string[];
+  shard: Shard | null;
+  /** 1-based lesson of the workshop sequence, when the link opens one. */
+  lesson: number | null;
+  /** The sharer's results summary payload (`r=`), decoded by the runner's link module. */
+  results: string | null;
 }
 
-/** The spec a URL fragment describes, or the default experiment plus the reasons the link failed. */
-export function readLink(hash: string): LinkState {
+/** `k/n`, 1 ≤ k ≤ n ≤ MAX_SHARDS; anything else is an error message. */
+export function parseShard(text: string): Shard | string {
+  const m = /^(\d{1,3})\/(\d{1,3})$/.exec(text.trim());
+  if (!m) return `shard "${text}" should look like 2/8 (this laptop's slice / slices in the room)`;
+  const k = Number(m[1]);
+  const n = Number(m[2]);
+  if (n < 1 || n > MAX_SHARDS) return `shard count must be between 1 and ${MAX_SHARDS}`;
+  if (k < 1 || k > n) return `shard ${k}/${n}: the slice must be between 1 and ${n}`;
+  return { k, n };
+}
+
+/** The page state a URL fragment describes; a broken part falls back to its default and says why. */
+export function readLink(hash: string): PageLink {
   const params = new URLSearchParams(hash.replace(/^#/, ''));
+  const errors: string[] = [];
+  let spec = presetSpec(DEFAULT_PRESET);
+  let fromLink = false;
   const s = params.get('s');
-  if (s === null) return { spec: presetSpec(DEFAULT_PRESET), error: null, fromLink: false };
-  const r = decodeSpec(s);
-  if (r.ok) return { spec: r.value, error: null, fromLink: true };
-  return { spec: presetSpec(DEFAULT_PRESET), error: r.errors, fromLink: false };
+  if (s !== null) {
+    const r = decodeSpec(s);
+    if (r.ok) {
+      spec = r.value;
+      fromLink = true;
+    } else errors.push(...r.errors);
+  }
+  const viewText = params.get('view');
+  const view = VIEWS.find((v) => v === viewText) ?? 'start';
+  if (viewText !== null && viewText !== view) errors.push(`unknown view "${viewText}"`);
+  const hide = (params.get('hide') ?? '')
+    .split(',')
+    .map((x) => x.trim())
+    .filter(Boolean);
+  let shard: Shard | null = null;
+  const shardText = params.get('shard');
+  if (shardText !== null) {
+    const r = parseShard(shardText);
+    if (typeof r === 'string') errors.push(r);
+    else shard = r;
+  }
+  let lesson: number | null = null;
+  const lessonText = params.get('lesson');
+  if (lessonText !== null) {
+    const n = Number(lessonText);
+    if (Number.isInteger(n) && n >= 1) lesson = n;
+    else errors.push(`lesson "${lessonText}" should be a lesson number (1, 2, …)`);
+  }
+  return {
+    spec,
+    error: errors.length ? errors : null,
+    fromLink,
+    view,
+    hide,
+    shard,
+    lesson,
+    results: fromLink ? params.get('r') : null,
+  };
 }
 
-/** A full share URL for `spec` on the current page. */
-export function shareUrl(spec: Spec, base: string): string {
+export interface LinkParts {
+  spec: Spec;
+  view?: View;
+  hide?: readonly string[];
+  shard?: Shard | null;
+  lesson?: number | null;
+  results?: string | null;
+}
+
+/**
+ * The fragment for a page state. The default experiment has no `s` at all, and only
+ * non-default values travel in it, so links stay short and readable.
+ */
+export function linkHash(p: LinkParts): string {
+  const params = new URLSearchParams();
+  const isDefault = encodeSpec(p.spec) === encodeSpec(presetSpec(DEFAULT_PRESET));
+  if (!isDefault || p.results) params.set('s', encodeSpec(p.spec));
+  if (p.results) params.set('r', p.results);
+  if (p.view && p.view !== 'start') params.set('view', p.view);
+  if (p.hide?.length) params.set('hide', p.hide.join(','));
+  if (p.shard) params.set('shard', `${p.shard.k}/${p.shard.n}`);
+  if (p.lesson) params.set('lesson', String(p.lesson));
+  const text = params.toString().replace(/%2C/g, ',').replace(/%2F/g, '/');
+  return text ? `#${text}` : '';
+}
+
+/** A full URL for the page state on the current page's origin and path. */
+export function shareUrl(p: LinkParts, base: string): string {
   const url = new URL(base);
-  url.hash = new URLSearchParams({ s: encodeSpec(spec) }).toString();
+  url.hash = linkHash(p);
   return url.toString();
 }

@@ -1,0 +1,51 @@
+// Workshop flags: which tabs, editor sections and fields a link hides (like TensorFlow Playground's _hide).
+import { FIELDS } from '../spec';
+
+/** Editor sections in the order shown, with their titles. */
+export const SECTION_TITLES: Record<string, string> = {
+  experiment: 'Experiment',
+  world: 'World',
+  data: 'Data',
+  model: 'Model',
+  pretrain: 'Pretraining',
+  finetune: 'Fine-tuning',
+  optimizer: 'Optimizer (AdamW)',
+  eval: 'Evaluation',
+  sweep: 'Sweep',
+};
+
+/** What `hide=advanced` removes: everything a first-time participant need not touch. */
+export const ADVANCED = ['experiment', 'model', 'pretrain', 'optimizer', 'eval'] as const;
+
+/** Names a `hide=` list may hold besides sections and field paths. */
+export const HIDEABLE_PARTS = [
+  'advanced',
+  'editor',
+  'run',
+  'results',
+  'samples',
+  'workshop',
+  'device',
+  'gallery',
+  'share',
+] as const;
+
+/** Every name a `hide=` list understands; anything else is reported, not silently ignored. */
+export function unknownHideNames(hide: readonly string[]): string[] {
+  const known = new Set<string>([
+    ...HIDEABLE_PARTS,
+    ...Object.keys(SECTION_TITLES),
+    ...FIELDS.map((f) => f.path),
+  ]);
+  return hide.filter((h) => !known.has(h));
+}
+
+/** Whether a tab, section or field path is hidden by the flags (a field hides with its section). */
+export function isHidden(hide: readonly string[], key: string): boolean {
+  if (hide.includes(key)) return true;
+  const section = key.includes('.') ? key.split('.')[0] : key;
+  const field = FIELDS.find((f) => f.path === key);
+  const sectionOf = field?.section ?? section;
+  if (hide.includes(sectionOf)) return true;
+  return hide.includes('advanced') && (ADVANCED as readonly string[]).includes(sectionOf);
+}
