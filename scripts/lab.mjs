@@ -9,7 +9,7 @@ import { chromium } from 'playwright-core';
 import { CHROMIUM_ARGS, ensureChromium } from './chromium.mjs';
 
 const HELP = `Usage:
-  npm run lab -- <preset | share link> [--shard k/n] [--out results.json] [--backend auto|webgpu|wasm|cpu] [--fresh] [--port 5199]
+  npm run lab -- <preset | share link> [--shard k/n] [--out results.json] [--backend auto|webgpu|wasm|cpu] [--fresh | --profile dir] [--port 5199]
   npm run lab -- merge a.json b.json … [--out merged.json]
 
 Runs a sweep in headless Chromium (the app's runner, store and engine worker), prints progress and a
@@ -31,6 +31,7 @@ const { values: opts, positionals } = parseArgs({
     backend: { type: 'string' },
     fresh: { type: 'boolean', default: false },
     port: { type: 'string', default: '5199' },
+    profile: { type: 'string' },
     help: { type: 'boolean', short: 'h', default: false },
   },
 });
@@ -84,7 +85,7 @@ async function merge(paths) {
   console.log(
     missing
       ? `\n${file.runs.length} of ${file.totalRuns} runs: ${missing} missing (a shard not merged yet?)`
-      : `\nall ${file.totalRuns} runs`,
+      : `\ncomplete: all ${file.totalRuns} runs`,
   );
   const out = opts.out ?? 'merged.json';
   writeFileSync(out, JSON.stringify(file));
@@ -118,7 +119,7 @@ async function run(arg) {
   const fresh = opts.fresh;
   const profile = fresh
     ? mkdtempSync(join(tmpdir(), 'lima-lab-'))
-    : join(ROOT, 'node_modules', '.cache', 'lima-lab', 'chromium-profile');
+    : (opts.profile ?? join(ROOT, 'node_modules', '.cache', 'lima-lab', 'chromium-profile'));
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: ensureChromium(),
     headless: true,

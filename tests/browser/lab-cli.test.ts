@@ -1,0 +1,126 @@
+// `npm run lab` end to end: a micro sweep from a share link, its cache, shards and merge, and refused files.
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { encodeSpec, parseSpec } from '../../src/spec';
+import { parseResultsFile } from '../../src/runner/results';
+
+const micro = (() => {
+  const r = parseSpec({
+    backend: 'wasm',
+    world: { people: 16, procedures: 2 },
+    data: { vocabSize: 300, augmentation: 1 },
+    model: { nLayer: 1, nEmbd: 32, nHead: 2, blockSize: 32 },
+    pretrain: { steps: 30, batchSize: 4, warmupSteps: 2 },
+    finetune: { examples: 8, epochs: 2, batchSize: 4 },
+    eval: { prompts: 10, devPrompts: 0, dialoguePrompts: 0, maxNewTokens: 8 },
+    sweep: { axes: [{ path: 'finetune.examples', values: [4, 8] }] },
+  });
+  if (!r.ok) throw new Error(r.errors.join('; '));
+  return r.value;
+})();
+const link = `http://127.0.0.1/#s=${encodeSpec(micro)}`;
+
+let dir: string;
+let port: number;
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'lab-cli-'));
+  port = await new Promise<number>((resolve) => {
+    const s = createServer().listen(0, '127.0.0.1', () => {
+      const p = (s.address() as { port: number }).port;
+      s.close(() => resolve(p));
+    });
+  });
+});
+afterAll(() => {
+  rmSync(dir, { recursive: true, force: true });
+});
+
+function lab(...args: string[]): Promise<{ code: number; out: string }> {
+  return new Promise((resolve) => {
+    execFile(
+      'node',
+      ['scripts/lab.mjs', ...args],
+      { timeout: 240_000, maxBuffer: 1 << 24 },
+      (error, stdout, stderr) =>
+        resolve({ code: error ? ((error.code as number) ?? 1) : 0, out: stdout + stderr }),
+    );
+  });
+}
+
+/** The table lines of a lab run's output. */
+const tableOf = (out: string) => out.split('\n').filter((l) => /^(condition|all)\s/.test(l));
+
+describe('npm run lab', () => {
+  test('runs a share link, prints the table and writes a valid results file; a second run computes nothing', async () => {
+    const profile = join(dir, 'profile');
+    const args = [link, '--profile', profile, '--port', String(port)];
+    const first = await lab(...args, '--out', join(dir, 'whole.json'));
+    expect(first.code, first.out).toBe(0);
+    expect(first.out).toMatch(/link: 2 of 2 runs, 6 stages/);
+    expect(first.out).toMatch(/done: 2 runs; stages computed 6, from cache 0/);
+    expect(tableOf(first.out)[0]).toMatch(/^condition\s+examples\s+mean ± 95% CI\s+n/);
+    const file = parseResultsFile(readFileSync(join(dir, 'whole.json'), 'utf8'), 'whole.json');
+    expect(file.ok && file.value.runs.map((r) => r.summary.n)).toEqual([10, 10]);
+
+    const second = await lab(...args, '--out', join(dir, 'again.json'));
+    expect(second.code, second.out).toBe(0);
+    expect(second.out).toMatch(/done: 2 runs; stages computed 0, from cache 6/);
+    expect(tableOf(second.out)).toEqual(tableOf(first.out));
+
+    // Shards (each from an empty cache) merged give the whole sweep's table.
+    for (const k of [1, 2]) {
+      const r = await lab(
+        link,
+        '--fresh',
+        '--port',
+        String(port),
+        '--shard',
+        `${k}/2`,
+        '--out',
+        join(dir, `s${k}.json`),
+      );
+      expect(r.code, r.out).toBe(0);
+      expect(r.out).toMatch(/done: 1 runs; stages computed 4/);
+    }
+    const merged = await lab(
+      'merge',
+      join(dir, 's2.json'),
+      join(dir, 's1.json'),
+      '--out',
+      join(dir, 'm.json'),
+    );
+    expect(merged.code, merged.out).toBe(0);
+    expect(merged.out).toMatch(/complete: all 2 runs/);
+    expect(tableOf(merged.out)).toEqual(tableOf(first.out));
+  });
+
+  test('merge refuses a corrupted file and a file from another experiment, naming them', async () => {
+    const whole = readFileSync(join(dir, 'whole.json'), 'utf8');
+    writeFileSync(join(dir, 'cut.json'), whole.slice(0, 300));
+    const cut = await lab('merge', join(dir, 's1.json'), join(dir, 'cut.json'));
+    expect(cut.code).toBe(1);
+    expect(cut.out).toMatch(/cut\.json is not a results file: it is not valid JSON/);
+
+    const other = parseSpec({ ...micro, seed: 2 });
+    if (!other.ok) throw new Error('spec');
+    const r = await lab(
+      `http://127.0.0.1/#s=${encodeSpec(other.value)}`,
+      '--fresh',
+      '--port',
+      String(port),
+      '--shard',
+      '1/2',
+      '--out',
+      join(dir, 'other.json'),
+    );
+    expect(r.code, r.out).toBe(0);
+    const mixed = await lab('merge', join(dir, 's1.json'), join(dir, 'other.json'));
+    expect(mixed.code).toBe(1);
+    expect(mixed.out).toMatch(/other\.json is from a different experiment .* than .*s1\.json/);
+  });
+});
