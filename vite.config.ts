@@ -1,6 +1,7 @@
-// Vite build and dev server: Svelte, module workers, and the COOP/COEP headers wasm threads need.
+// Vite build and dev server: Svelte, module workers, the COOP/COEP headers wasm threads need, and the offline precache.
 import { defineConfig } from 'vite';
 import { svelte } from '@sveltejs/vite-plugin-svelte';
+import { VitePWA } from 'vite-plugin-pwa';
 
 // Cross-origin isolation (crossOriginIsolated === true) unlocks SharedArrayBuffer, which the
 // threaded tfjs wasm backend needs. Any host that serves the built site must send these too.
@@ -10,7 +11,31 @@ export const isolationHeaders = {
 };
 
 export default defineConfig({
-  plugins: [svelte()],
+  plugins: [
+    svelte(),
+    // Workshop networks fail: after the first visit every asset (scripts, workers, wasm binaries)
+    // comes from the service worker's precache. Only the built site registers it, never the dev server.
+    VitePWA({
+      registerType: 'autoUpdate',
+      injectRegister: 'script',
+      includeAssets: ['favicon.svg'],
+      manifest: {
+        name: 'LIMA Lab',
+        short_name: 'LIMA Lab',
+        description: "Reproduce the data experiments of 'LIMA: Less Is More for Alignment' in your browser.",
+        theme_color: '#14213d',
+        background_color: '#ffffff',
+        display: 'standalone',
+        icons: [{ src: 'favicon.svg', sizes: 'any', type: 'image/svg+xml', purpose: 'any' }],
+      },
+      workbox: {
+        globPatterns: ['**/*.{js,css,html,svg,wasm,webmanifest}'],
+        // The tfjs wasm binaries and the engine worker bundle are several MB each.
+        maximumFileSizeToCacheInBytes: 32 * 2 ** 20,
+        navigateFallback: 'index.html',
+      },
+    }),
+  ],
   server: { headers: isolationHeaders, host: '127.0.0.1', port: 5173 },
   preview: { headers: isolationHeaders, host: '127.0.0.1', port: 4173 },
   worker: { format: 'es' },
