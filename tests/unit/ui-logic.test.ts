@@ -1,0 +1,242 @@
+// The page's pure logic: links and workshop flags, editor parsing, pooled summaries, head-to-heads, costs, lessons, CSV.
+import { describe, expect, test } from 'vitest';
+import { decodeSpec, DEFAULT_PRESET, encodePayload, expandSweep, presetSpec } from '../../src/spec';
+import { summarize } from '../../src/world/stats';
+import { Rng } from '../../src/util/rng';
+import { linkHash, readLink } from '../../src/ui/link';
+import { isHidden, unknownHideNames } from '../../src/ui/flags';
+import { errorTarget, parseAxisText, parseFieldText } from '../../src/ui/editor-fields';
+import { fieldInfo } from '../../src/spec';
+import { headToHead, hasSizeAxis, plateauSeries, pool, referenceRows } from '../../src/ui/series';
+import { planCost } from '../../src/ui/cost';
+import { LESSONS, lessonSpec } from '../../src/ui/lessons';
+import { toCsv } from '../../src/ui/charts/export';
+import type { RunResult, TableRow } from '../../src/runner/types';
+import type { Sample } from '../../src/engine/api';
+
+describe('links', () => {
+  test('the default experiment has an empty fragment; an edit travels as its non-default values only', () => {
+    const spec = presetSpec(DEFAULT_PRESET);
+    expect(linkHash({ spec })).toBe('');
+    const edited = { ...spec, finetune: { ...spec.finetune, epochs: 3 } };
+    const hash = linkHash({
+      spec: edited,
+      view: 'editor',
+      hide: ['advanced', 'device'],
+      shard: { k: 2, n: 5 },
+    });
+    expect(hash).toContain('hide=advanced,device');
+    expect(hash).toContain('shard=2/5');
+    const back = readLink(hash);
+    expect(back.error).toBeNull();
+    expect(back.spec.finetune.epochs).toBe(3);
+    expect(back.spec.sweep).toEqual(spec.sweep);
+    expect(back.view).toBe('editor');
+    expect(back.shard).toEqual({ k: 2, n: 5 });
+    // Only the differences from the schema's defaults are encoded.
+    const s = new URLSearchParams(hash.slice(1)).get('s')!;
+    const decoded = decodeSpec(s);
+    expect(decoded.ok && decoded.value.finetune.epochs).toBe(3);
+  });
+
+  test('a broken spec falls back to the default experiment with reasons; other parts still apply', () => {
+    const r = readLink('#s=1.@@not-base64&view=samples&shard=9/4&lesson=x');
+    expect(r.spec).toEqual(presetSpec(DEFAULT_PRESET));
+    expect(r.fromLink).toBe(false);
+    expect(r.view).toBe('samples');
+    expect(r.shard).toBeNull();
+    expect(r.error?.join('\n')).toMatch(/malformed/);
+    expect(r.error?.join('\n')).toMatch(/shard 9\/4/);
+    expect(r.error?.join('\n')).toMatch(/lesson "x"/);
+  });
+
+  test('a link whose values break the bounds names the field', () => {
+    const r = readLink(`#s=${encodePayload({ finetune: { examples: 70_000 } })}`);
+    expect(r.error?.join('\n')).toMatch(/finetune\.examples: must be at most 65536/);
+  });
+});
+
+describe('workshop flags', () => {
+  test('advanced hides model, pretraining, optimizer and evaluation but not data or fine-tuning', () => {
+    const hide = ['advanced'];
+    for (const k of [
+      'model',
+      'model.nLayer',
+      'pretrain.lr',
+      'optimizer.beta2',
+      'eval.prompts',
+      'seed',
+    ])
+      expect(isHidden(hide, k), k).toBe(true);
+    for (const k of ['data.quality', 'finetune.examples', 'sweep', 'world.people'])
+      expect(isHidden(hide, k), k).toBe(false);
+  });
+  test('single fields, sections and tabs hide by name; unknown names are reported', () => {
+    expect(isHidden(['finetune.lr'], 'finetune.lr')).toBe(true);
+    expect(isHidden(['finetune.lr'], 'finetune.epochs')).toBe(false);
+    expect(isHidden(['data'], 'data.flawRate')).toBe(true);
+    expect(isHidden(['device'], 'device')).toBe(true);
+    expect(unknownHideNames(['advanced', 'finetune.lr', 'nonsense', 'data'])).toEqual(['nonsense']);
+  });
+});
+
+describe('editor parsing', () => {
+  test('numbers pass to the schema for bounds; non-numbers and empty required fields are errors', () => {
+    const examples = fieldInfo('finetune.examples')!;
+    expect(parseFieldText(examples, '70000')).toEqual({ value: 70000 });
+    expect(parseFieldText(examples, 'abc')).toEqual({ error: 'must be a number (got "abc")' });
+    expect(parseFieldText(examples, ' ')).toEqual({ error: 'must be a number' });
+    // An override left empty means "from the preset".
+    expect(parseFieldText(fieldInfo('model.nLayer')!, '')).toEqual({ value: undefined });
+  });
+  test('axes parse by the swept field’s kind', () => {
+    expect(parseAxisText('finetune.examples', '16, 32,64')).toEqual({ values: [16, 32, 64] });
+    expect(parseAxisText('data.quality', 'filtered, unfiltered')).toEqual({
+      values: ['filtered', 'unfiltered'],
+    });
+    expect(parseAxisText('model.tiedEmbeddings', 'true,false')).toEqual({ values: [true, false] });
+    expect(parseAxisText('finetune.examples', '16, x')).toEqual({ error: '"x" is not a number' });
+    expect(parseAxisText('finetune.examples', ' , ')).toHaveProperty('error');
+  });
+  test('errors go to the field they name, sweep-point errors to the sweep', () => {
+    expect(errorTarget('finetune.examples: must be at most 65536 (got 70000)')).toBe(
+      'finetune.examples',
+    );
+    expect(errorTarget('model.nEmbd: width 100 must divide by 3 heads')).toBe('model.nEmbd');
+    expect(
+      errorTarget('sweep point finetune.examples=0: finetune.examples: must be at least 1'),
+    ).toBe('sweep');
+    expect(errorTarget('something else')).toBe('general');
+  });
+});
+
+function sample(promptId: string, task: Sample['task'], score: number): Sample {
+  return {
+    promptId,
+    task,
+    turns: ['q'],
+    sample: 0,
+    response: 'r',
+    score: score as Sample['score'],
+    reason: '',
+  };
+}
+
+describe('results for charts', () => {
+  test('pooling per-run summaries equals summarizing the pooled scores', () => {
+    const rng = new Rng(7);
+    const runs = [12, 30, 5].map((n) =>
+      Array.from({ length: n }, () => rng.int(1, 6)),
+    );
+    const pooled = pool(runs.map((s) => summarize(s)));
+    const direct = summarize(runs.flat());
+    expect(pooled.n).toBe(direct.n);
+    expect(pooled.mean).toBeCloseTo(direct.mean, 10);
+    expect(pooled.ci95).toBeCloseTo(direct.ci95, 10);
+    expect(pooled.excellent).toBeCloseTo(direct.excellent, 10);
+  });
+
+  test('reference rows group the sharer’s runs by this page’s plan of the same spec', () => {
+    const spec = presetSpec(DEFAULT_PRESET);
+    const runs = expandSweep(spec);
+    if (!runs.ok) throw new Error('preset does not expand');
+    const plan = runs.value.map((r) => ({
+      id: r.id,
+      condition: 'all',
+      examples: r.spec.finetune.examples,
+    }));
+    const summary = {
+      sweepId: 'x',
+      backend: 'wasm' as const,
+      runs: runs.value.map((r, i) => ({
+        runId: r.id,
+        mean: 2 + (i % 5) * 0.5,
+        ci95: 0.2,
+        n: 100,
+        excellent: 0.1,
+      })),
+    };
+    const rows = referenceRows(summary, plan);
+    expect(rows).toHaveLength(5); // five sizes, three seeds pooled in each
+    expect(rows.every((r) => r.n === 300 && r.seeds === 3)).toBe(true);
+    const series = plateauSeries(rows, true);
+    expect(series).toHaveLength(1);
+    expect(series[0].points.map((p) => p.x)).toEqual([16, 32, 64, 128, 256]);
+    expect(series[0].reference).toBe(true);
+  });
+
+  test('a plateau needs one condition at several sizes; in-context methods at one size each are bars', () => {
+    const row = (condition: string, examples: number): TableRow => ({
+      condition,
+      examples,
+      mean: 3,
+      ci95: 0.1,
+      n: 10,
+      excellent: 0,
+      seeds: 1,
+    });
+    expect(hasSizeAxis([row('all', 16), row('all', 32)])).toBe(true);
+    expect(
+      hasSizeAxis([row('method=zero-shot', 0), row('method=few-shot', 3), row('method=sft', 64)]),
+    ).toBe(false);
+  });
+
+  test('head to head counts wins, ties and losses on the prompts both runs answered', () => {
+    const a = {
+      samples: [
+        sample('p1', 'fact', 6),
+        sample('p2', 'fact', 3),
+        sample('p3', 'howto', 2),
+        sample('p4', 'howto', 5),
+      ],
+    } as RunResult;
+    const b = {
+      samples: [sample('p1', 'fact', 4), sample('p2', 'fact', 3), sample('p3', 'howto', 5)],
+    } as RunResult;
+    const rows = headToHead(a, b);
+    expect(rows.find((r) => r.label === 'all prompts')).toEqual({
+      label: 'all prompts',
+      win: 1,
+      tie: 1,
+      loss: 1,
+    });
+    expect(rows.find((r) => r.label === 'howto')).toEqual({
+      label: 'howto',
+      win: 0,
+      tie: 0,
+      loss: 1,
+    });
+  });
+});
+
+describe('cost, lessons and exports', () => {
+  test('the plateau shares one world and one pretraining across its 15 runs', () => {
+    const runs = expandSweep(presetSpec('plateau-toy'));
+    if (!runs.ok) throw new Error('preset does not expand');
+    const c = planCost(runs.value);
+    expect(c.runs).toBe(15);
+    expect(c.pretrains).toBe(1);
+    expect(c.finetunes).toBe(15);
+    const s = runs.value[0].spec;
+    expect(c.tokens.pretrain).toBe(s.pretrain.steps * s.pretrain.batchSize * 128);
+    expect(c.trainFlops).toBeGreaterThan(0);
+  });
+  test('every lesson is a valid experiment, in the order the brief gives', () => {
+    expect(LESSONS.map((l) => l.preset)).toEqual([
+      'augmentation-toy',
+      'plateau-toy',
+      'plateau-toy',
+      'quality-toy',
+      'diversity-toy',
+      'dialogue-toy',
+      'in-context-toy',
+    ]);
+    for (const l of LESSONS) expect(expandSweep(lessonSpec(l)).ok, l.title).toBe(true);
+    expect(lessonSpec(LESSONS[1]).finetune.examples).toBe(16);
+  });
+  test('CSV quotes commas, quotes and line breaks', () => {
+    expect(toCsv([{ a: 'x, y', b: 'say "hi"', c: 'two\nlines', d: 1.5 }])).toBe(
+      'a,b,c,d\n"x, y","say ""hi""","two\nlines",1.5\n',
+    );
+  });
+});
