@@ -1,0 +1,161 @@
+// The playground without training: start page, editor and URL, bad links, workshop flags, text-only imports, accessibility.
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import type { Browser } from 'playwright-core';
+import { launch, openPage, withModule } from './harness';
+import { axeViolations } from './ui-helpers';
+
+let browser: Browser;
+beforeAll(async () => {
+  browser = await launch();
+});
+afterAll(async () => {
+  await browser?.close();
+});
+
+describe('the playground', () => {
+  test('opens on the plateau-toy preset with an explanation, a Run button and the gallery', async () => {
+    const { page, errors } = await openPage(browser);
+    await page.getByTestId('run').waitFor();
+    expect(await page.getByTestId('run').textContent()).toBe('Run');
+    expect(
+      await page.getByRole('heading', { name: 'Less is more for alignment?' }).isVisible(),
+    ).toBe(true);
+    expect(await page.getByTestId('current-experiment').textContent()).toContain(
+      'Quantity: the plateau (toy)',
+    );
+    expect(Number(await page.getByTestId('run-count').textContent())).toBe(15);
+    expect(await page.locator('[data-preset]').count()).toBe(7);
+    expect(await page.locator('[data-preset]').first().textContent()).toContain('32K');
+    expect(page.url()).not.toContain('#');
+    expect(errors).toEqual([]);
+  });
+
+  test('the URL follows the editor; out-of-bounds values show inline and never reach the URL', async () => {
+    const { page, errors } = await openPage(browser, '#view=editor');
+    await page.locator('#f-finetune-epochs').fill('3');
+    await page.waitForFunction(() => location.hash.includes('s='));
+    const read = () =>
+      withModule(
+        page,
+        '/src/ui/link.ts',
+        (m) => m.readLink(location.hash).spec.finetune as { epochs: number; examples: number },
+      );
+    expect((await read()).epochs).toBe(3);
+    const before = await page.evaluate(() => location.hash);
+
+    await page.locator('#f-finetune-examples').fill('70000');
+    const err = page.getByTestId('error-finetune.examples');
+    await err.waitFor();
+    expect(await err.textContent()).toContain('must be at most 65536');
+    expect(await page.locator('#f-finetune-examples').getAttribute('aria-invalid')).toBe('true');
+    expect(await page.evaluate(() => location.hash)).toBe(before);
+
+    // A cross-field rule from the schema shows beside its field too.
+    await page.locator('#f-finetune-examples').fill('64');
+    await page.locator('#f-model-nHead').fill('3');
+    expect(await page.getByTestId('error-model.nEmbd').textContent()).toContain(
+      'must divide by 3 heads',
+    );
+    await page.locator('#f-model-nHead').fill('');
+
+    // A sweep value out of bounds is reported on the sweep.
+    await page.getByTestId('axis-values-0').fill('16, 0');
+    expect(await page.getByTestId('error-sweep').textContent()).toContain(
+      'finetune.examples: must be at least 1',
+    );
+    await page.getByTestId('axis-values-0').fill('16, 32');
+    await page.waitForFunction(() => !document.querySelector('[data-testid="error-sweep"]'));
+    const spec = await withModule(page, '/src/ui/link.ts', (m) => m.readLink(location.hash).spec);
+    expect(spec.sweep.axes[0]).toEqual({ path: 'finetune.examples', values: [16, 32] });
+    expect(spec.finetune.epochs).toBe(3);
+    expect(errors).toEqual([]);
+  });
+
+  test('a malformed link shows what is wrong and keeps the app usable on the default experiment', async () => {
+    const { page, errors } = await openPage(browser, '#s=1.bm90LWRlZmxhdGU&view=editor');
+    const banner = page.getByTestId('link-error');
+    await banner.waitFor();
+    expect(await banner.textContent()).toContain('corrupt or truncated');
+    // The default experiment, editable.
+    await page.locator('#f-finetune-epochs').fill('5');
+    await page.waitForFunction(() => location.hash.includes('s='));
+    await page.getByTestId('tab-start').click();
+    expect(await page.getByTestId('current-experiment').textContent()).toContain('Your experiment');
+    expect(Number(await page.getByTestId('run-count').textContent())).toBe(15);
+    expect(errors).toEqual([]);
+  });
+
+  test('workshop flags hide what they say, and only that', async () => {
+    const { page } = await openPage(
+      browser,
+      '#view=editor&hide=advanced,device,gallery,finetune.lr',
+    );
+    await page.locator('fieldset[data-section="data"]').waitFor();
+    for (const s of ['experiment', 'model', 'pretrain', 'optimizer', 'eval'])
+      expect(await page.locator(`fieldset[data-section="${s}"]`).count(), s).toBe(0);
+    for (const s of ['world', 'data', 'finetune', 'sweep'])
+      expect(await page.locator(`fieldset[data-section="${s}"]`).count(), s).toBe(1);
+    expect(await page.locator('[data-field="finetune.lr"]').count()).toBe(0);
+    expect(await page.locator('[data-field="finetune.epochs"]').count()).toBe(1);
+    expect(await page.getByTestId('tab-device').count()).toBe(0);
+    expect(await page.getByTestId('tab-samples').count()).toBe(1);
+    await page.getByTestId('tab-start').click();
+    await page.getByTestId('run').waitFor();
+    expect(await page.getByTestId('gallery').count()).toBe(0);
+    // Editing keeps the flags in the URL, so a room keeps its view.
+    await page.getByTestId('tab-editor').click();
+    await page.locator('#f-finetune-epochs').fill('4');
+    await page.waitForFunction(() =>
+      location.hash.includes('hide=advanced,device,gallery,finetune.lr'),
+    );
+  });
+
+  test('imported JSONL is shown as text, never as HTML, and bad lines are named', async () => {
+    const { page } = await openPage(browser, '#view=device');
+    const payload = '<img src=x onerror="window.__xss=1"><b>bold</b>';
+    const good = JSON.stringify({ conversations: ['How do I do it?', payload] });
+    await page
+      .getByTestId('import-file')
+      .setInputFiles({
+        name: 'mine.jsonl',
+        mimeType: 'text/plain',
+        buffer: Buffer.from(`${good}\n`),
+      });
+    const preview = page.getByTestId('import-preview').first();
+    await preview.waitFor();
+    expect(await preview.textContent()).toContain(payload);
+    expect(await preview.locator('img, b').count()).toBe(0);
+    expect(await page.evaluate(() => (window as { __xss?: number }).__xss)).toBeUndefined();
+
+    await page
+      .getByTestId('import-file')
+      .setInputFiles({
+        name: 'bad.jsonl',
+        mimeType: 'text/plain',
+        buffer: Buffer.from(`${good}\n{"conversations": ["only one"]}\n`),
+      });
+    const errs = page.getByTestId('import-errors');
+    await errs.waitFor();
+    expect(await errs.textContent()).toContain('line 2: odd number of turns');
+  });
+
+  test('axe-core finds no serious or critical violations on the main views', async () => {
+    const { page } = await openPage(browser);
+    await page.getByTestId('run').waitFor();
+    const found: Record<string, string[]> = {};
+    for (const view of ['start', 'editor', 'workshop', 'device', 'run', 'results', 'samples']) {
+      await page.getByTestId(`tab-${view}`).click();
+      await page.waitForTimeout(300);
+      found[view] = await axeViolations(page);
+    }
+    expect(found).toEqual({
+      start: [],
+      editor: [],
+      workshop: [],
+      device: [],
+      run: [],
+      results: [],
+      samples: [],
+    });
+  });
+});
