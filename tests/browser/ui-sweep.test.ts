@@ -1,0 +1,166 @@
+// A micro sweep in the page: run to the end, the plateau, samples as text, the cache on reload, share links, merge.
+import { readFileSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { launch, openPage, withModule } from './harness';
+import { axeViolations, microHash } from './ui-helpers';
+
+let browser: Browser;
+let context: BrowserContext;
+let page: Page;
+let errors: string[];
+beforeAll(async () => {
+  browser = await launch();
+  context = await browser.newContext({
+    viewport: { width: 1366, height: 768 },
+    acceptDownloads: true,
+  });
+  ({ page, errors } = await openPage(context, microHash()));
+});
+afterAll(async () => {
+  await browser?.close();
+});
+
+const status = () => page.getByTestId('sweep-status').textContent();
+
+describe('a micro sweep in the page', () => {
+  test('runs to the end from the Run button, with live progress and the stage queue', async () => {
+    await page.getByTestId('run').click();
+    await page.getByTestId('stage-queue').waitFor();
+    await page.waitForFunction(
+      () => document.querySelector('[data-testid="sweep-status"]')?.textContent === 'done',
+      null,
+      {
+        timeout: 180_000,
+      },
+    );
+    expect(await page.locator('[data-testid="stage-queue"] tbody tr').count()).toBe(10); // data, pretrain, 4 × (fine-tune, eval)
+    expect(await page.locator('[data-testid="stage-queue"] tr.done').count()).toBe(10);
+    expect(await page.getByTestId('sweep-progress').getAttribute('value')).toBe('1');
+    expect(await page.getByTestId('run-backend').textContent()).toMatch(/^(wasm|webgpu|cpu)$/);
+    expect(
+      await page.locator('[data-chart="loss-pretrain"] [data-testid="loss-line"]').count(),
+    ).toBeGreaterThan(0);
+    expect(errors).toEqual([]);
+  });
+
+  test('the plateau chart shows one point per size with error bars, and the table matches', async () => {
+    await page.getByTestId('tab-results').click();
+    await page.getByTestId('plateau-chart').waitFor();
+    expect(await page.getByTestId('plateau-point').count()).toBe(2);
+    expect(await page.getByTestId('error-bar').count()).toBe(2);
+    const labels = await page
+      .getByTestId('plateau-point')
+      .evaluateAll((els) => els.map((e) => e.getAttribute('aria-label')));
+    expect(labels[0]).toMatch(/^all, 4 examples: \d\.\d\d ± \d\.\d\d \(n = 20\)$/);
+    expect(labels[1]).toMatch(/^all, 8 examples: /);
+    // Hover shows the value.
+    await page.getByTestId('plateau-point').first().hover();
+    expect(await page.getByTestId('plateau-tooltip').textContent()).toBe(labels[0]);
+    expect(await page.locator('[data-testid="results-table"] tbody tr').count()).toBe(2);
+    expect(await axeViolations(page)).toEqual([]);
+  });
+
+  test('the samples viewer shows every response with its score and the judge’s reason', async () => {
+    await page.getByTestId('tab-samples').click();
+    await page.getByTestId('sample').first().waitFor();
+    expect(await page.getByTestId('sample').count()).toBe(10);
+    const reasons = await page.getByTestId('judge-reason').allTextContents();
+    expect(reasons.every((r) => r.trim().length > 3)).toBe(true);
+    expect(await axeViolations(page)).toEqual([]);
+  });
+
+  test('reload shows the same results from the cache, computing nothing', async () => {
+    await page.getByTestId('tab-results').click();
+    const table = await page.getByTestId('results-table').locator('tbody').textContent();
+    await page.reload();
+    await page.getByTestId('tab-run').click();
+    await page.waitForFunction(
+      () => document.querySelector('[data-testid="sweep-status"]')?.textContent === 'done',
+      null,
+      {
+        timeout: 30_000,
+      },
+    );
+    expect(await page.locator('[data-testid="stage-queue"] tr.cached').count()).toBe(10);
+    await page.getByTestId('tab-results').click();
+    expect(await page.getByTestId('results-table').locator('tbody').textContent()).toBe(table);
+    expect(await page.getByTestId('plateau-point').count()).toBe(2);
+  });
+
+  test('responses read back from the cache are shown as text, never as HTML', async () => {
+    const payload = '<img src=x onerror="window.__xss=1"><b>bold</b>';
+    await withModule(
+      page,
+      '/src/store/db.ts',
+      async (m, text) => {
+        const db = await m.openLabDB();
+        const runs = await db.getAll('runs');
+        for (const r of runs) {
+          r.result.samples[0].response = text;
+          await db.put('runs', r);
+        }
+        db.close();
+      },
+      payload,
+    );
+    await page.reload();
+    await page.getByTestId('tab-samples').click();
+    const first = page.getByTestId('sample-response').first();
+    await first.waitFor();
+    expect(await first.textContent()).toBe(payload);
+    expect(await page.getByTestId('samples-view').locator('img, b').count()).toBe(0);
+    expect(await page.evaluate(() => (window as { __xss?: number }).__xss)).toBeUndefined();
+  });
+
+  test('a share link with results opens in a fresh context with the same spec and the reference series', async () => {
+    await page.getByTestId('tab-results').click();
+    await page.getByTestId('share-with-results').check();
+    await page.getByTestId('share').click();
+    const url = await page.getByTestId('share-url').inputValue();
+    expect(url).toContain('r=');
+    const mine = await withModule(page, '/src/ui/link.ts', (m) => m.readLink(location.hash).spec);
+
+    const other = await browser.newContext({ viewport: { width: 1366, height: 768 } });
+    const { page: fresh, errors: freshErrors } = await openPage(other, url);
+    const theirs = await withModule(
+      fresh,
+      '/src/ui/link.ts',
+      (m) => m.readLink(location.hash).spec,
+    );
+    expect(theirs).toEqual(mine);
+    await fresh.getByTestId('reference-note').waitFor();
+    // Nothing was run in the fresh context: only the shared series is drawn, one point per size.
+    expect(await fresh.getByTestId('reference-point').count()).toBe(2);
+    expect(await fresh.getByTestId('plateau-point').count()).toBe(0);
+    expect(await fresh.getByTestId('reference-error-bar').count()).toBe(2);
+    expect(freshErrors).toEqual([]);
+    await other.close();
+  });
+
+  test('the exported results file merges on the workshop screen', async () => {
+    await page.getByTestId('tab-results').click();
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByTestId('export-json').click(),
+    ]);
+    const text = readFileSync((await download.path())!, 'utf8');
+    expect(JSON.parse(text).runs).toHaveLength(4);
+    await page.getByTestId('tab-workshop').click();
+    await page.getByTestId('merge-files').setInputFiles([
+      { name: 'laptop-1.json', mimeType: 'application/json', buffer: Buffer.from(text) },
+      {
+        name: 'broken.json',
+        mimeType: 'application/json',
+        buffer: Buffer.from(text.slice(0, 200)),
+      },
+    ]);
+    expect(await page.getByTestId('merge-errors').textContent()).toContain(
+      'broken.json is not a results file',
+    );
+    expect(await page.getByTestId('merge-summary').textContent()).toContain(
+      '4 of 4 runs, complete',
+    );
+    expect(await page.getByTestId('merge').getByTestId('plateau-point').count()).toBe(2);
+  });
+});
