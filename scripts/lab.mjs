@@ -4,16 +4,17 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { createServer } from 'vite';
+import { build, createServer, preview } from 'vite';
 import { chromium } from 'playwright-core';
 import { CHROMIUM_ARGS, ensureChromium } from './chromium.mjs';
 
 const HELP = `Usage:
-  npm run lab -- <preset | share link> [--shard k/n] [--out results.json] [--backend auto|webgpu|wasm|cpu] [--fresh | --profile dir] [--port 5199]
+  npm run lab -- <preset | share link> [--shard k/n] [--out results.json] [--backend auto|webgpu|wasm|cpu] [--fresh | --profile dir] [--port 5199] [--dev]
   npm run lab -- merge a.json b.json … [--out merged.json]
 
 Runs a sweep in headless Chromium (the app's runner, store and engine worker), prints progress and a
 results table (condition, examples, mean judge score ± 95% CI, n) and writes the results as JSON.
+It builds the app first (--dev serves the sources instead).
 The cache lives in a Chromium profile under node_modules/.cache/lima-lab, so a second run of the same
 sweep computes nothing and an interrupted one resumes; --fresh starts from an empty cache.
 --shard k/n runs a deterministic slice of the runs; merge combines the shards' files.`;
@@ -31,6 +32,7 @@ const { values: opts, positionals } = parseArgs({
     backend: { type: 'string' },
     fresh: { type: 'boolean', default: false },
     port: { type: 'string', default: '5199' },
+    dev: { type: 'boolean', default: false },
     profile: { type: 'string' },
     help: { type: 'boolean', short: 'h', default: false },
   },
@@ -42,29 +44,29 @@ if (opts.help || positionals.length === 0) {
 if (opts.backend && !['auto', 'webgpu', 'wasm', 'cpu'].includes(opts.backend))
   fail(`--backend must be auto, webgpu, wasm or cpu (got "${opts.backend}")`);
 
-/** The repository: the app is served from here whatever the working directory. */
+/** The repository: the app is built from here whatever the working directory. */
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const CONFIG = join(ROOT, 'vite.config.ts');
 
-const server = await createServer({
-  root: ROOT,
-  configFile: join(ROOT, 'vite.config.ts'),
-  // A fixed port: the cache belongs to the page's origin, so another port would start from empty.
-  server: { port: Number(opts.port), strictPort: true, host: '127.0.0.1', open: false },
-  logLevel: 'warn',
-  clearScreen: false,
-});
-
-try {
-  if (positionals[0] === 'merge') await merge(positionals.slice(1));
-  else await run(positionals[0]);
-} finally {
-  await server.close();
-}
+if (positionals[0] === 'merge') await merge(positionals.slice(1));
+else await run(positionals[0]);
 
 /** Shard files → one file and its table, computed by the app's own results module (loaded through Vite). */
 async function merge(paths) {
   if (paths.length === 0) fail('merge needs the results files to combine');
-  const results = await server.ssrLoadModule('/src/runner/results.ts');
+  // The app's own results module, loaded through Vite (it is TypeScript).
+  const server = await createServer({
+    root: ROOT,
+    configFile: CONFIG,
+    server: { middlewareMode: true, hmr: false, watch: null },
+    logLevel: 'warn',
+  });
+  let results;
+  try {
+    results = await server.ssrLoadModule('/src/runner/results.ts');
+  } finally {
+    await server.close();
+  }
   const files = [];
   for (const path of paths) {
     let text;
@@ -107,14 +109,7 @@ function experimentOf(arg) {
 async function run(arg) {
   const experiment = experimentOf(arg);
   const shardText = opts.shard ?? experiment.shard;
-  try {
-    await server.listen();
-  } catch (e) {
-    fail(
-      `cannot serve the app on port ${opts.port} (${e.message}): is another lab running? ` +
-        'Use --port N (the cache is per port).',
-    );
-  }
+  const server = await serve();
   const base = server.resolvedUrls.local[0];
   const fresh = opts.fresh;
   const profile = fresh
@@ -128,6 +123,7 @@ async function run(arg) {
   const stop = async () => {
     await context.close().catch(() => {});
     if (fresh) rmSync(profile, { recursive: true, force: true });
+    await server.close();
   };
   process.once('SIGINT', () => {
     console.log(
@@ -167,34 +163,63 @@ async function run(arg) {
 }
 
 /**
- * Opens the page and loads the runner and the engine worker once: on a cold start Vite may find and
- * pre-bundle new dependencies and reload the page, which would cut a sweep short.
+ * Builds the app with the headless page as an extra entry and serves the build: the code a user
+ * gets, frozen for the whole sweep (a dev server would reload the page when a source file changes).
+ * `--dev` serves the sources instead, without reloads.
  */
+async function serve() {
+  const server = { port: Number(opts.port), strictPort: true, host: '127.0.0.1', open: false };
+  try {
+    if (opts.dev) {
+      const dev = await createServer({
+        root: ROOT,
+        configFile: CONFIG,
+        server: { ...server, hmr: false, watch: null },
+        logLevel: 'warn',
+        clearScreen: false,
+      });
+      await dev.listen();
+      return dev;
+    }
+    const outDir = join(ROOT, 'node_modules', '.cache', 'lima-lab', 'dist');
+    const t0 = Date.now();
+    await build({
+      root: ROOT,
+      configFile: CONFIG,
+      logLevel: 'warn',
+      build: {
+        outDir,
+        emptyOutDir: true,
+        // Minified, the threaded tfjs wasm backend fails in the worker ("e is not defined"); unminified it runs.
+        minify: false,
+        rollupOptions: { input: { lab: join(ROOT, 'scripts', 'lab.html') } },
+      },
+    });
+    console.log(`built the app in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+    return await preview({
+      root: ROOT,
+      configFile: CONFIG,
+      build: { outDir },
+      preview: server,
+      logLevel: 'warn',
+    });
+  } catch (e) {
+    fail(
+      `cannot build or serve the app on port ${opts.port}: ${e.message}\n` +
+        '(another lab running? use --port N; the cache belongs to the port)',
+    );
+  }
+}
+
+/** Opens the headless page and waits for its modules (the runner, the spec) to load. */
 async function ready(page, url) {
   await page.goto(url);
-  for (let i = 0; i < 5; i++) {
-    try {
-      await page.evaluate(async () => {
-        const client = await import('/scripts/engine-client.ts');
-        const { engine, terminate } = client.engineWorker();
-        await engine.probe('auto');
-        terminate();
-        await import('/src/runner/index.ts');
-        globalThis.labReady = true;
-      });
-      await page.waitForTimeout(1500);
-      if (await page.evaluate(() => globalThis.labReady === true)) return;
-    } catch {
-      await page.waitForLoadState('load');
-    }
-  }
-  fail('the page kept reloading while Vite prepared its dependencies');
+  await page.waitForFunction(() => globalThis.lab !== undefined, null, { timeout: 120_000 });
 }
 
 /** Runs in the page: plan, run, and report progress through `labPrint`. */
 async function inPage(a) {
-  const specs = await import('/src/spec/index.ts');
-  const runnerModule = await import('/src/runner/index.ts');
+  const { specs, runner: runnerModule } = globalThis.lab;
   let spec;
   if (a.preset) {
     if (!specs.presetById(a.preset)) {
