@@ -115,6 +115,13 @@ export interface EvalResult {
   ms: number;
 }
 
+/** One generated answer: the decoded text and whether a stop token (EOT after SFT) ended it. */
+export interface Generated {
+  text: string;
+  stopped: boolean;
+  tokens: number;
+}
+
 /** Callbacks the page passes (wrapped in comlink `proxy`). */
 export interface Hooks {
   onProgress(p: Progress): void;
@@ -128,7 +135,12 @@ export type Control = 'pause' | 'resume' | 'cancel';
 export interface EngineApi {
   probe(override?: BackendName | 'auto'): Promise<BackendReport>;
   buildData(spec: Spec, hooks: Hooks): Promise<DataArtifact>;
-  pretrain(spec: Spec, data: DataArtifact, resume: Checkpoint | null, hooks: Hooks): Promise<TrainResult>;
+  pretrain(
+    spec: Spec,
+    data: DataArtifact,
+    resume: Checkpoint | null,
+    hooks: Hooks,
+  ): Promise<TrainResult>;
   finetune(
     spec: Spec,
     data: DataArtifact,
@@ -136,6 +148,16 @@ export interface EngineApi {
     resume: Checkpoint | null,
     hooks: Hooks,
   ): Promise<TrainResult>;
+  /**
+   * Answers the last user turn of each conversation with the spec's alignment method and
+   * sampling settings (a playground for a trained model; evaluation does this in bulk).
+   */
+  generate(
+    spec: Spec,
+    data: DataArtifact,
+    model: Checkpoint,
+    conversations: string[][],
+  ): Promise<Generated[]>;
   /** Evaluates a fine-tuned model, or (for in-context methods) the base model with a prompt. */
   evaluate(spec: Spec, data: DataArtifact, model: Checkpoint, hooks: Hooks): Promise<EvalResult>;
   /** Pause, resume or cancel the stage in progress; takes effect within one step. */

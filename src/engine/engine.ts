@@ -9,6 +9,8 @@ import {
   paramShapes,
   type ModelConfig,
 } from '../model/llama';
+import { encodePrompt, stopIds } from '../data/chat';
+import { generate as generateTokens } from '../model/generate';
 import { AdamW } from '../train/adamw';
 import {
   decodeOptimizer,
@@ -33,6 +35,7 @@ import type {
   DataArtifact,
   EngineApi,
   EvalResult,
+  Generated,
   Hooks,
   LossPoint,
   TrainResult,
@@ -407,6 +410,44 @@ export class Engine implements EngineApi {
     } finally {
       trainer.dispose();
       adamw.dispose();
+      model.dispose();
+    }
+  }
+
+  async generate(
+    spec: Spec,
+    data: DataArtifact,
+    checkpoint: Checkpoint,
+    conversations: string[][],
+  ): Promise<Generated[]> {
+    await this.useBackend(spec);
+    const tok = tokenizerOf(data);
+    const method = spec.finetune.method;
+    const shots = method === 'few-shot' ? fewShotExamples(worldOf(spec), spec) : [];
+    const { model } = await this.restore(modelConfig(spec), checkpoint, spec.seed, {
+      weightDecay: 0,
+      spec,
+    });
+    try {
+      const e = spec.eval;
+      const gens = await generateTokens(
+        model,
+        conversations.map((turns) => encodePrompt(turns, tok, method, shots)),
+        {
+          temperature: e.temperature,
+          topP: e.topP,
+          repetitionPenalty: e.repetitionPenalty,
+          maxNewTokens: e.maxNewTokens,
+          stopIds: stopIds(tok, method),
+          seed: deriveSeed(spec.seed, 'playground', spec.finetune.seed),
+        },
+      );
+      return gens.map((g) => ({
+        text: tok.decode(g.ids),
+        stopped: g.stopped,
+        tokens: g.ids.length,
+      }));
+    } finally {
       model.dispose();
     }
   }
