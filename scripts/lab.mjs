@@ -181,7 +181,8 @@ async function serve() {
       await dev.listen();
       return dev;
     }
-    const outDir = join(ROOT, 'node_modules', '.cache', 'lima-lab', 'dist');
+    // One build per port, so two labs on two ports never rebuild under each other.
+    const outDir = join(ROOT, 'node_modules', '.cache', 'lima-lab', `dist-${opts.port}`);
     const t0 = Date.now();
     await build({
       root: ROOT,
