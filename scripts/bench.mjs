@@ -75,6 +75,25 @@ try {
     out.report = await probe.engine.probe('auto');
     out.wasmThreads = await probe.engine.wasmThreads();
     probe.terminate();
+    // The same toy run with the threaded wasm build asked for one thread per core.
+    {
+      const { engine, terminate } = m.engineWorker();
+      try {
+        out.wasmThreadsRequested = await engine.wasmThreads(navigator.hardwareConcurrency);
+        const peak = await engine.matmulPeak('wasm', 1024, 5);
+        out.peaks.push({ ...peak, backend: `wasm×${out.wasmThreadsRequested.threads}` });
+        const run = await engine.benchTraining({
+          backend: 'wasm',
+          ...plan.wasm[1],
+          peakGflops: peak.gflops,
+        });
+        out.runs.push({ ...run, backend: `wasm×${out.wasmThreadsRequested.threads}` });
+      } catch (e) {
+        out.errors.push(`wasm threads: ${e.message}`);
+      } finally {
+        terminate();
+      }
+    }
     const gpu = out.report.webgpu;
     const backends = ['wasm', 'cpu', ...(gpu ? ['webgpu'] : [])];
     for (const backend of backends) {
@@ -104,7 +123,9 @@ try {
   console.log(
     `\n${result.userAgent}\ncores: ${result.hardwareConcurrency}; WebGPU: ${result.report.webgpu ? `${result.report.webgpu.vendor} ${result.report.webgpu.architecture} ${result.report.webgpu.description}${result.report.webgpu.isFallback ? ' (software)' : ''}` : 'none'}`,
   );
-  console.log(`wasm threads: ${JSON.stringify(result.wasmThreads)}`);
+  console.log(
+    `wasm threads: default ${JSON.stringify(result.wasmThreads)}; asked for ${result.hardwareConcurrency}: ${JSON.stringify(result.wasmThreadsRequested)}`,
+  );
   for (const p of result.peaks)
     console.log(
       `matmul peak ${p.backend}: ${p.gflops.toFixed(2)} GFLOP/s (${p.n}³, ${p.ms.toFixed(1)} ms)`,

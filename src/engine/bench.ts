@@ -1,6 +1,6 @@
 // Training speed of each preset on the active backend, as a share of that backend's own matmul peak.
 import * as tf from '@tensorflow/tfjs-core';
-import { getThreadsCount } from '@tensorflow/tfjs-backend-wasm';
+import { getThreadsCount, setThreadsCount } from '@tensorflow/tfjs-backend-wasm';
 import { defaultSpec, type ModelPresetName } from '../spec';
 import {
   configParamCount,
@@ -139,12 +139,16 @@ export async function benchTraining(o: {
   }
 }
 
-/** Whether the wasm backend runs its threaded build here, and with how many threads. */
-export async function wasmThreads(): Promise<{
+/**
+ * Whether the wasm backend runs its threaded build here, and with how many threads. `request`
+ * asks for that many threads; it only acts before the backend's first start in this worker.
+ */
+export async function wasmThreads(request?: number): Promise<{
   crossOriginIsolated: boolean;
   multithreadSupport: boolean;
   threads: number;
 }> {
+  if (request) setThreadsCount(request);
   await initBackend('wasm');
   return {
     crossOriginIsolated: Boolean(
