@@ -22,7 +22,8 @@ export default defineConfig({
       manifest: {
         name: 'LIMA Lab',
         short_name: 'LIMA Lab',
-        description: "Reproduce the data experiments of 'LIMA: Less Is More for Alignment' in your browser.",
+        description:
+          "Reproduce the data experiments of 'LIMA: Less Is More for Alignment' in your browser.",
         theme_color: '#14213d',
         background_color: '#ffffff',
         display: 'standalone',
@@ -33,6 +34,9 @@ export default defineConfig({
         // The tfjs wasm binaries and the engine worker bundle are several MB each.
         maximumFileSizeToCacheInBytes: 32 * 2 ** 20,
         navigateFallback: 'index.html',
+        // Control the first visit's page at once, so it is offline-ready without a second load.
+        clientsClaim: true,
+        skipWaiting: true,
       },
     }),
   ],

@@ -21,8 +21,6 @@ afterAll(async () => {
   await browser?.close();
 });
 
-const status = () => page.getByTestId('sweep-status').textContent();
-
 describe('a micro sweep in the page', () => {
   test('runs to the end from the Run button, with live progress and the stage queue', async () => {
     await page.getByTestId('run').click();
