@@ -84,6 +84,11 @@ export interface TrainResult {
   tokensPerSec: number;
   /** Set when the loss became NaN/Inf: the run stopped there. */
   diverged?: { step: number; message: string };
+  /**
+   * Fine-tuning: the mean dev-set judge score at each candidate checkpoint; the returned
+   * checkpoint is the best of them (its `step` says which), as LIMA chose on its dev set.
+   */
+  dev?: { step: number; score: number }[];
 }
 
 export interface Sample {

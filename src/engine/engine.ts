@@ -26,7 +26,8 @@ import { Trainer, type Batch } from '../train/step';
 import { deriveSeed, Rng } from '../util/rng';
 import { evalSet } from '../world/eval';
 import { fewShotExamples } from '../world/sft';
-import { TASK_TYPES } from '../world/types';
+import { TASK_TYPES, type EvalItem } from '../world/types';
+import type { Tokenizer } from '../data/tokenizer';
 import type {
   BackendName,
   BackendReport,
@@ -75,6 +76,50 @@ function batchFromRows(
 
 function toNamed(cfg: ModelConfig, arrays: Float32Array[]): Map<string, NamedTensor> {
   return new Map(paramShapes(cfg).map(([name, shape], i) => [name, { shape, data: arrays[i] }]));
+}
+
+/**
+ * LIMA chose its checkpoint on a 50-prompt dev set. The fine-tuned model answers the dev prompts
+ * at every checkpoint (about five per run) and at the end, with the same sampling seed each time,
+ * so candidates are compared on paired samples; the best mean judge score wins, later on ties.
+ * The dev scores of a run resumed midway cover only the part after the resume.
+ */
+class DevSelection {
+  readonly scores: { step: number; score: number }[] = [];
+  private best: { step: number; score: number; weights: Map<string, Float32Array> } | null = null;
+  private readonly items: EvalItem[];
+
+  constructor(
+    private readonly spec: Spec,
+    private readonly tok: Tokenizer,
+    private readonly model: Llama,
+  ) {
+    this.items = spec.eval.devPrompts > 0 ? evalSet(worldOf(spec), spec).dev : [];
+  }
+
+  async score(step: number): Promise<void> {
+    if (this.items.length === 0) return;
+    const plan: EvalPlan = {
+      method: 'sft',
+      shots: [],
+      sampling: this.spec.eval,
+      samples: 1,
+      seed: deriveSeed(this.spec.seed, 'dev', this.spec.finetune.seed),
+    };
+    const samples = await answerAndJudge(this.model, this.tok, this.items, plan);
+    const score = summarize(samples.map((x) => x.score)).mean;
+    this.scores.push({ step, score });
+    if (!this.best || score >= this.best.score) {
+      this.best = { step, score, weights: await this.model.readWeights() };
+    }
+  }
+
+  /** Puts the best checkpoint's weights into the model; returns its step (undefined: no dev set). */
+  choose(model: Llama): number | undefined {
+    if (!this.best) return undefined;
+    model.loadWeights(this.best.weights);
+    return this.best.step;
+  }
 }
 
 export class Engine implements EngineApi {
@@ -181,6 +226,7 @@ export class Engine implements EngineApi {
    * (Through comlink every hook looks present, so a page without onCheckpoint lands here too.)
    */
   private async deliver(hooks: Hooks, c: Checkpoint): Promise<void> {
+    if (!hooks.onCheckpoint) return;
     try {
       await hooks.onCheckpoint!(c);
     } catch (e) {
@@ -283,8 +329,9 @@ export class Engine implements EngineApi {
     r: LoopResult,
     totalSteps: number,
     t0: number,
+    chosenStep?: number,
   ): Promise<TrainResult> {
-    const step = r.diverged ? r.diverged.step : totalSteps;
+    const step = r.diverged ? r.diverged.step : (chosenStep ?? totalSteps);
     const checkpoint = await this.snapshot(
       stage,
       stageId,
@@ -345,6 +392,7 @@ export class Engine implements EngineApi {
       resume?.optimizer,
     );
     const trainer = new Trainer(model, adamw);
+    const dev = new DevSelection(spec, tok, model);
     const orders = new Map<number, number[]>();
     const orderOf = (epoch: number) => {
       let o = orders.get(epoch);
@@ -389,24 +437,39 @@ export class Engine implements EngineApi {
         control: this.ctl,
         onProgress: (x) => hooks.onProgress(x),
         checkpointEvery: stepsPerEpoch * Math.max(1, Math.ceil(f.epochs / 5)),
-        onCheckpoint: hooks.onCheckpoint
-          ? async (step, curve) =>
-              this.deliver(
-                hooks,
-                await this.snapshot(
-                  'finetune',
-                  stageId,
-                  backend,
-                  model,
-                  adamw,
-                  step,
-                  totalSteps,
-                  curve,
-                ),
-              )
-          : undefined,
+        onCheckpoint: async (step, curve) => {
+          await dev.score(step);
+          await this.deliver(
+            hooks,
+            await this.snapshot(
+              'finetune',
+              stageId,
+              backend,
+              model,
+              adamw,
+              step,
+              totalSteps,
+              curve,
+            ),
+          );
+        },
       });
-      return await this.result('finetune', stageId, backend, model, null, r, totalSteps, t0);
+      if (r.diverged)
+        return await this.result('finetune', stageId, backend, model, null, r, totalSteps, t0);
+      await dev.score(totalSteps);
+      const chosen = dev.choose(model);
+      const out = await this.result(
+        'finetune',
+        stageId,
+        backend,
+        model,
+        null,
+        r,
+        totalSteps,
+        t0,
+        chosen,
+      );
+      return { ...out, dev: dev.scores };
     } finally {
       trainer.dispose();
       adamw.dispose();

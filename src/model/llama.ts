@@ -166,6 +166,15 @@ export class Llama {
     return out;
   }
 
+  /** Overwrites every weight (e.g. with an earlier checkpoint's). */
+  loadWeights(weights: Map<string, Float32Array>): void {
+    tf.tidy(() => {
+      for (const [name, shape] of paramShapes(this.cfg)) {
+        this.params[name].assign(tf.tensor(weights.get(name)!, shape));
+      }
+    });
+  }
+
   dispose(): void {
     for (const v of Object.values(this.params)) v.dispose();
     tf.dispose([this.consts.cos, this.consts.sin, this.consts.rotateHalf]);

@@ -58,6 +58,23 @@ describe('engine stages', () => {
     expect(st.tensors.get('wte')?.shape).toEqual([300, 32]);
   });
 
+  it('chooses the fine-tuned checkpoint with the best dev-set score (LIMA), later on ties', async () => {
+    const engine = new Engine();
+    const s = spec({
+      finetune: { examples: 8, epochs: 5, batchSize: 4 },
+      eval: { prompts: 10, devPrompts: 6, dialoguePrompts: 0, maxNewTokens: 12 },
+    });
+    const data = await engine.buildData(s, hooks());
+    const pre = await engine.pretrain(s, data, null, hooks());
+    const ft = await engine.finetune(s, data, pre.checkpoint, null, hooks());
+    // 2 steps per epoch, a candidate every epoch, and the end.
+    expect(ft.dev!.map((d) => d.step)).toEqual([2, 4, 6, 8, 10]);
+    const best = Math.max(...ft.dev!.map((d) => d.score));
+    const chosen = ft.dev!.filter((d) => d.score === best).at(-1)!.step;
+    expect(ft.checkpoint.step).toBe(chosen);
+    expect(ft.lossCurve).toHaveLength(10);
+  });
+
   it('resumes from a mid-run checkpoint to the same final loss curve, bit for bit', async () => {
     const engine = new Engine();
     const s = spec({ pretrain: { steps: 50, batchSize: 2 } });
