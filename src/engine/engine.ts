@@ -136,7 +136,27 @@ export class Engine implements EngineApi {
   private async useBackend(spec: Spec): Promise<BackendName> {
     const report = await this.probe(spec.backend);
     await initBackend(report.chosen);
+    if (report.chosen === 'webgpu') this.watchDevice();
     return report.chosen;
+  }
+
+  private watched: GPUDevice | null = null;
+  /** Step of the last checkpoint handed out in this stage: where a lost device's run resumes. */
+  private lastCheckpoint = 0;
+
+  /**
+   * A lost GPUDevice (driver reset, sleep, another tab's demands) ends the stage with a message
+   * saying where to resume; `pretrain`/`finetune` accept that checkpoint on any backend.
+   */
+  private watchDevice(): void {
+    const device = (tf.backend() as unknown as { device?: GPUDevice }).device;
+    if (!device || device === this.watched) return;
+    this.watched = device;
+    void device.lost.then((info) => {
+      this.ctl.fail(
+        `the WebGPU device was lost (${info.reason ?? 'unknown'}: ${info.message}); resume from the last checkpoint (step ${this.lastCheckpoint}) on this or another backend`,
+      );
+    });
   }
 
   async buildData(spec: Spec, hooks: Hooks): Promise<DataArtifact> {
@@ -227,6 +247,7 @@ export class Engine implements EngineApi {
    */
   private async deliver(hooks: Hooks, c: Checkpoint): Promise<void> {
     if (!hooks.onCheckpoint) return;
+    this.lastCheckpoint = c.step;
     try {
       await hooks.onCheckpoint!(c);
     } catch (e) {
@@ -259,6 +280,7 @@ export class Engine implements EngineApi {
     this.refuseIfTooLarge(cfg, p.batchSize, backend);
     const stageId = stageIds(spec).pretrain;
     this.stage = 'pretrain';
+    this.lastCheckpoint = resume?.step ?? 0;
     const rows = pretrainRows(spec, data, cfg.blockSize);
     const nRows = rows.length / (cfg.blockSize + 1);
     if (nRows === 0) throw new Error('the pretraining corpus is shorter than one context');
@@ -378,6 +400,7 @@ export class Engine implements EngineApi {
     const backend = await this.useBackend(spec);
     const cfg = modelConfig(spec);
     this.stage = 'finetune';
+    this.lastCheckpoint = resume?.step ?? 0;
     this.refuseIfTooLarge(cfg, f.batchSize, backend);
     const tok = tokenizerOf(data);
     const sft = finetuneRows(spec, tok, cfg.blockSize);

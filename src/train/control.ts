@@ -12,6 +12,7 @@ export class StageControl {
   private paused = false;
   private cancelled = false;
   private wake: (() => void) | null = null;
+  private fault: string | null = null;
 
   command(c: Control): void {
     if (c === 'pause') this.paused = true;
@@ -23,18 +24,31 @@ export class StageControl {
     }
   }
 
-  /** A fresh stage starts neither paused nor cancelled. */
+  /** Ends the stage at the next step with this error (e.g. the GPU device was lost). */
+  fail(reason: string): void {
+    this.fault = reason;
+    this.wake?.();
+    this.wake = null;
+  }
+
+  /** A fresh stage starts neither paused, cancelled nor failed. */
   reset(): void {
     this.paused = false;
     this.cancelled = false;
+    this.fault = null;
   }
 
   /** Called between steps: throws when cancelled, waits while paused. */
   async checkpoint(): Promise<void> {
-    if (this.cancelled) throw new CancelledError();
+    this.throwIfStopped();
     while (this.paused) {
       await new Promise<void>((resolve) => (this.wake = resolve));
-      if (this.cancelled) throw new CancelledError();
+      this.throwIfStopped();
     }
+  }
+
+  private throwIfStopped(): void {
+    if (this.fault) throw new Error(this.fault);
+    if (this.cancelled) throw new CancelledError();
   }
 }

@@ -123,6 +123,18 @@ describe('training loop', () => {
     expect(steps.at(-1)).toBeGreaterThan(3);
     expect(steps.at(-1)).toBeLessThan(1000);
   });
+
+  it('ends the run with the reason when the stage fails (a lost GPU device)', async () => {
+    const control = new StageControl();
+    const p = run(1000, {
+      control,
+      progressEveryMs: 0,
+      onProgress: (x) => {
+        if (x.step === 2) control.fail('the WebGPU device was lost');
+      },
+    });
+    await expect(p).rejects.toThrow('the WebGPU device was lost');
+  });
 });
 
 describe('schedules and checkpoints', () => {
