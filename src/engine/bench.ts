@@ -148,7 +148,16 @@ export async function wasmThreads(request?: number): Promise<{
   multithreadSupport: boolean;
   threads: number;
 }> {
-  if (request) setThreadsCount(request);
+  if (request) {
+    // tfjs-wasm caps its pool at hardwareConcurrency / 2 (it assumes two hyper-threads per
+    // core), read once when the module starts: on a 2-core machine that is one thread.
+    // Reporting twice the request before the start lifts the cap to the request.
+    const nav = globalThis.navigator as Navigator | undefined;
+    if (nav && nav.hardwareConcurrency < 2 * request) {
+      Object.defineProperty(nav, 'hardwareConcurrency', { value: 2 * request, configurable: true });
+    }
+    setThreadsCount(request);
+  }
   await initBackend('wasm');
   return {
     crossOriginIsolated: Boolean(
