@@ -24,3 +24,7 @@ export function collectingHooks(progress: Progress[] = []): Hooks & { progress: 
 
 /** Specs are parsed in the page, as the app does, before they cross to the worker. */
 export { parseSpec } from '../src/spec';
+
+/** The engine class itself, for tests that must reach the page's own WebGPU device. */
+export { Engine } from '../src/engine/engine';
+export * as tf from '@tensorflow/tfjs-core';

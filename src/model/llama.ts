@@ -368,14 +368,18 @@ export function maskedCrossEntropy(
   const V = logits.shape[1];
   const f = withGrad(([z, tgt, wt], save) => {
     const onehot = oneHot(tgt as tf.Tensor1D, V); // (N, V)
-    const lse = tf.logSumExp(z, -1, true); // (N, 1)
+    // One exp serves both the loss (log-sum-exp, stable) and the gradient (softmax).
+    const m = tf.max(z, -1, true); // (N, 1)
+    const e = tf.exp(tf.sub(z, m)); // (N, V)
+    const sumE = tf.sum(e, -1, true); // (N, 1)
+    const lse = tf.add(m, tf.log(sumE));
     const nll = tf.sub(lse, tf.sum(tf.mul(z, onehot), -1, true)); // (N, 1)
     const w = tf.div(tf.reshape(wt, [-1, 1]), tf.maximum(tf.sum(wt), 1e-9)); // (N, 1), sums to 1
-    save([z, lse, tgt, w]);
+    save([tf.div(e, sumE), onehot, w, tgt]);
     return {
       value: tf.sum(tf.mul(nll, w)),
-      gradFunc: (dy, [z2, lse2, tgt2, w2]) => [
-        tf.mul(tf.sub(tf.exp(tf.sub(z2, lse2)), oneHot(tgt2 as tf.Tensor1D, V)), tf.mul(w2, dy)),
+      gradFunc: (dy, [probs, oh, w2, tgt2]) => [
+        tf.mul(tf.sub(probs, oh), tf.mul(w2, dy)),
         tf.zerosLike(tgt2),
         tf.zerosLike(w2),
       ],

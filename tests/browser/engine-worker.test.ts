@@ -156,4 +156,62 @@ describe('engine worker', () => {
     expect(secs).toBeLessThan(240);
     expect(errors).toEqual([]);
   });
+
+  test('a lost WebGPU device ends pretraining with where to resume, and the run resumes on cpu', async () => {
+    // In the page, not a worker: the test needs the engine's own GPUDevice to destroy it, which
+    // loses the device for real (reason "destroyed"), as a driver reset would.
+    const { page, errors } = await openPage(browser, '/scripts/engine-client.ts');
+    await ready(page);
+    errors.length = 0;
+    const r = await withModule(
+      page,
+      '/scripts/engine-client.ts',
+      async (m, spec) => {
+        const parse = (backend: string) => {
+          const p = m.parseSpec({ ...spec, backend });
+          if (!p.ok) throw new Error(p.errors.join('; '));
+          return p.value;
+        };
+        const engine = new m.Engine();
+        const gpuSpec = parse('webgpu');
+        const data = await engine.buildData(gpuSpec, { onProgress: () => {} });
+        const checkpoints: { step: number }[] = [];
+        let lostAt = -1;
+        let error = '';
+        try {
+          await engine.pretrain(gpuSpec, data, null, {
+            onProgress: (p: { step: number }) => {
+              if (lostAt < 0 && p.step > 25) {
+                lostAt = p.step;
+                m.tf.backend().device.destroy();
+              }
+            },
+            onCheckpoint: (c: { step: number }) => void checkpoints.push(c),
+          });
+        } catch (e) {
+          error = (e as Error).message;
+        }
+        const last = checkpoints.at(-1) as { step: number };
+        const resumed = await engine.pretrain(parse('cpu'), data, last, { onProgress: () => {} });
+        return {
+          error,
+          lostAt,
+          from: last.step,
+          backend: resumed.backend,
+          final: resumed.checkpoint.step,
+          points: resumed.lossCurve.length,
+        };
+      },
+      { ...tinySpec, pretrain: { ...tinySpec.pretrain, steps: 40 } },
+    );
+    console.log(
+      `device lost after step ${r.lostAt}: "${r.error}"; resumed on ${r.backend} from step ${r.from}`,
+    );
+    expect(r.error).toMatch(/WebGPU device was lost \(destroyed/);
+    expect(r.error).toContain(`resume from the last checkpoint (step ${r.from})`);
+    expect(r.from).toBe(25);
+    expect(r.backend).toBe('cpu');
+    expect(r.final).toBe(40);
+    expect(r.points).toBe(40);
+  });
 });
