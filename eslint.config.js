@@ -6,7 +6,8 @@ import globals from 'globals';
 import svelteConfig from './svelte.config.js';
 
 export default ts.config(
-  { ignores: ['dist/', 'node_modules/', 'bench-results/', '.vite/'] },
+  // Dot folders and files at the top are local scratch, caches and build output, never shipped.
+  { ignores: ['dist/', 'node_modules/', 'bench-results/', '.*/**', '.*.mjs'] },
   js.configs.recommended,
   ...ts.configs.recommended,
   ...svelte.configs.recommended,

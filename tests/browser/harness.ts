@@ -1,7 +1,6 @@
 // Launches headless Chromium (WebGPU on) for a browser test and collects what pages log and throw.
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { inject } from 'vitest';
-// @ts-expect-error — plain ESM helper shared with the scripts
 import { CHROMIUM_ARGS } from '../../scripts/chromium.mjs';
 
 export const baseUrl = () => inject('baseUrl');

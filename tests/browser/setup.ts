@@ -1,7 +1,6 @@
 // Global setup of the browser tests: a Vite dev server (COOP/COEP) on a free localhost port, and a Chromium.
 import { createServer, type ViteDevServer } from 'vite';
 import type { TestProject } from 'vitest/node';
-// @ts-expect-error — plain ESM helper shared with the scripts
 import { ensureChromium } from '../../scripts/chromium.mjs';
 
 declare module 'vitest' {
