@@ -7,6 +7,7 @@ import { pretrainCorpus } from '../world/corpus';
 import { sftSet } from '../world/sft';
 import { stageIds, type Spec } from '../spec';
 import type { DataArtifact } from './api';
+import type { Batch } from '../train/step';
 
 /** The last world and packed corpus: a sweep's runs share them, so build each once. */
 let world: { id: string; world: World } | null = null;
@@ -70,4 +71,26 @@ export function finetuneRows(
     ...sftRows(examples, blockSize, tok.special.pad),
     lengths: Int32Array.from(examples, (e) => Math.min(e.ids.length, blockSize + 1)),
   };
+}
+
+/** Inputs of one step, cut from rows of blockSize+1 tokens (row[t] → row[t+1]). */
+export function batchFromRows(
+  rows: Int32Array,
+  mask: Float32Array | null,
+  picks: number[],
+  blockSize: number,
+  T: number,
+): Batch {
+  const B = picks.length;
+  const ids = new Int32Array(B * T);
+  const targets = new Int32Array(B * T);
+  const weights = new Float32Array(B * T);
+  picks.forEach((r, b) => {
+    const row = rows.subarray(r * (blockSize + 1), (r + 1) * (blockSize + 1));
+    ids.set(row.subarray(0, T), b * T);
+    targets.set(row.subarray(1, T + 1), b * T);
+    if (mask) weights.set(mask.subarray(r * blockSize, r * blockSize + T), b * T);
+    else weights.fill(1, b * T, (b + 1) * T);
+  });
+  return { B, T, ids, targets, weights };
 }

@@ -1,33 +1,18 @@
 // The engine behind the worker: data, pretraining, fine-tuning and evaluation as functions of the spec.
 import * as tf from '@tensorflow/tfjs-core';
 import { stageIds, type Spec, type Stage } from '../spec';
-import {
-  configParamCount,
-  initWeights,
-  Llama,
-  modelConfig,
-  paramShapes,
-  type ModelConfig,
-} from '../model/llama';
+import { modelConfig, type Llama, type ModelConfig } from '../model/llama';
+import type { AdamW } from '../train/adamw';
 import { encodePrompt, stopIds } from '../data/chat';
 import { generate as generateTokens } from '../model/generate';
-import { AdamW } from '../train/adamw';
-import {
-  decodeOptimizer,
-  decodeWeights,
-  encodeOptimizer,
-  encodeWeights,
-  type NamedTensor,
-} from '../train/checkpoint';
 import { StageControl } from '../train/control';
 import { trainLoop, type LoopResult } from '../train/loop';
 import { finetuneLr, layerDropout, pretrainLr } from '../train/schedule';
-import { Trainer, type Batch } from '../train/step';
+import { Trainer } from '../train/step';
 import { deriveSeed, Rng } from '../util/rng';
 import { evalSet } from '../world/eval';
 import { fewShotExamples } from '../world/sft';
-import { TASK_TYPES, type EvalItem } from '../world/types';
-import type { Tokenizer } from '../data/tokenizer';
+import { TASK_TYPES } from '../world/types';
 import type {
   BackendName,
   BackendReport,
@@ -38,88 +23,19 @@ import type {
   EvalResult,
   Generated,
   Hooks,
-  LossPoint,
   TrainResult,
 } from './api';
-import { buildData, finetuneRows, pretrainRows, tokenizerOf, worldOf } from './data';
+import { batchFromRows, buildData, finetuneRows, pretrainRows, tokenizerOf, worldOf } from './data';
+import { DevSelection } from './dev';
 import { answerAndJudge, summarize, type EvalPlan } from './evaluate';
 import { benchTraining, matmulPeak, wasmThreads } from './bench';
 import { checkFits } from './fit';
 import { initBackend, probeBackends } from './probe';
+import { restoreModel, snapshot } from './state';
 
 function contextName(): BackendReport['context'] {
   const g = globalThis as { WorkerGlobalScope?: unknown; document?: unknown };
   return g.WorkerGlobalScope ? 'worker' : g.document ? 'page' : 'node';
-}
-
-/** Inputs of one step, cut from rows of blockSize+1 tokens (row[t] → row[t+1]). */
-function batchFromRows(
-  rows: Int32Array,
-  mask: Float32Array | null,
-  picks: number[],
-  blockSize: number,
-  T: number,
-): Batch {
-  const B = picks.length;
-  const ids = new Int32Array(B * T);
-  const targets = new Int32Array(B * T);
-  const weights = new Float32Array(B * T);
-  picks.forEach((r, b) => {
-    const row = rows.subarray(r * (blockSize + 1), (r + 1) * (blockSize + 1));
-    ids.set(row.subarray(0, T), b * T);
-    targets.set(row.subarray(1, T + 1), b * T);
-    if (mask) weights.set(mask.subarray(r * blockSize, r * blockSize + T), b * T);
-    else weights.fill(1, b * T, (b + 1) * T);
-  });
-  return { B, T, ids, targets, weights };
-}
-
-function toNamed(cfg: ModelConfig, arrays: Float32Array[]): Map<string, NamedTensor> {
-  return new Map(paramShapes(cfg).map(([name, shape], i) => [name, { shape, data: arrays[i] }]));
-}
-
-/**
- * LIMA chose its checkpoint on a 50-prompt dev set. The fine-tuned model answers the dev prompts
- * at every checkpoint (about five per run) and at the end, with the same sampling seed each time,
- * so candidates are compared on paired samples; the best mean judge score wins, later on ties.
- * The dev scores of a run resumed midway cover only the part after the resume.
- */
-class DevSelection {
-  readonly scores: { step: number; score: number }[] = [];
-  private best: { step: number; score: number; weights: Map<string, Float32Array> } | null = null;
-  private readonly items: EvalItem[];
-
-  constructor(
-    private readonly spec: Spec,
-    private readonly tok: Tokenizer,
-    private readonly model: Llama,
-  ) {
-    this.items = spec.eval.devPrompts > 0 ? evalSet(worldOf(spec), spec).dev : [];
-  }
-
-  async score(step: number): Promise<void> {
-    if (this.items.length === 0) return;
-    const plan: EvalPlan = {
-      method: 'sft',
-      shots: [],
-      sampling: this.spec.eval,
-      samples: 1,
-      seed: deriveSeed(this.spec.seed, 'dev', this.spec.finetune.seed),
-    };
-    const samples = await answerAndJudge(this.model, this.tok, this.items, plan);
-    const score = summarize(samples.map((x) => x.score)).mean;
-    this.scores.push({ step, score });
-    if (!this.best || score >= this.best.score) {
-      this.best = { step, score, weights: await this.model.readWeights() };
-    }
-  }
-
-  /** Puts the best checkpoint's weights into the model; returns its step (undefined: no dev set). */
-  choose(model: Llama): number | undefined {
-    if (!this.best) return undefined;
-    model.loadWeights(this.best.weights);
-    return this.best.step;
-  }
 }
 
 export class Engine implements EngineApi {
@@ -181,66 +97,6 @@ export class Engine implements EngineApi {
     this.ctl.command(command);
   }
 
-  /** Model and optimizer from a checkpoint, or freshly initialised from the seed. */
-  private async restore(
-    cfg: ModelConfig,
-    weights: Checkpoint | null,
-    seed: number,
-    opt: { weightDecay: number; spec: Spec },
-    optimizerState?: ArrayBuffer,
-  ): Promise<{ model: Llama; adamw: AdamW }> {
-    let init: Map<string, Float32Array>;
-    if (weights) {
-      const saved = decodeWeights(weights.weights);
-      if (JSON.stringify(saved.cfg) !== JSON.stringify(cfg)) {
-        throw new Error(
-          `the checkpoint's model (${JSON.stringify(saved.cfg)}) is not this spec's model (${JSON.stringify(cfg)})`,
-        );
-      }
-      init = new Map([...saved.weights].map(([k, t]) => [k, t.data]));
-    } else init = initWeights(cfg, seed);
-    const model = new Llama(cfg, init);
-    const o = opt.spec.optimizer;
-    const adamw = new AdamW(model.variables(), {
-      beta1: o.beta1,
-      beta2: o.beta2,
-      eps: o.eps,
-      gradClip: o.gradClip,
-      weightDecay: opt.weightDecay,
-    });
-    if (optimizerState) {
-      const s = decodeOptimizer(optimizerState);
-      const names = paramShapes(cfg).map(([n]) => n);
-      adamw.load(
-        s.step,
-        names.map((n) => s.m.get(n)!.data),
-        names.map((n) => s.v.get(n)!.data),
-      );
-    }
-    return { model, adamw };
-  }
-
-  private async snapshot(
-    stage: Stage,
-    stageId: string,
-    backend: BackendName,
-    model: Llama,
-    adamw: AdamW | null,
-    step: number,
-    totalSteps: number,
-    lossCurve: LossPoint[],
-  ): Promise<Checkpoint> {
-    const w = await model.readWeights();
-    const weights = encodeWeights(model.cfg, toNamed(model.cfg, [...w.values()]));
-    let optimizer: ArrayBuffer | undefined;
-    if (adamw) {
-      const { m, v } = await adamw.moments();
-      optimizer = encodeOptimizer(adamw.step, toNamed(model.cfg, m), toNamed(model.cfg, v));
-    }
-    void stage;
-    return { stageId, backend, step, totalSteps, weights, optimizer, lossCurve: [...lossCurve] };
-  }
-
   /**
    * A checkpoint that cannot be stored must not end the run: the run goes on and says so.
    * (Through comlink every hook looks present, so a page without onCheckpoint lands here too.)
@@ -284,7 +140,7 @@ export class Engine implements EngineApi {
     const rows = pretrainRows(spec, data, cfg.blockSize);
     const nRows = rows.length / (cfg.blockSize + 1);
     if (nRows === 0) throw new Error('the pretraining corpus is shorter than one context');
-    const { model, adamw } = await this.restore(
+    const { model, adamw } = restoreModel(
       cfg,
       resume,
       spec.seed,
@@ -321,20 +177,17 @@ export class Engine implements EngineApi {
           ? async (step, curve) =>
               this.deliver(
                 hooks,
-                await this.snapshot(
-                  'pretrain',
-                  stageId,
-                  backend,
-                  model,
-                  adamw,
-                  step,
-                  p.steps,
-                  curve,
-                ),
+                await snapshot(model, adamw, {
+                  stageId: stageId,
+                  backend: backend,
+                  step: step,
+                  totalSteps: p.steps,
+                  lossCurve: curve,
+                }),
               )
           : undefined,
       });
-      return await this.result('pretrain', stageId, backend, model, adamw, r, p.steps, t0);
+      return await this.result(stageId, backend, model, adamw, r, p.steps, t0);
     } finally {
       trainer.dispose();
       adamw.dispose();
@@ -343,7 +196,6 @@ export class Engine implements EngineApi {
   }
 
   private async result(
-    stage: Stage,
     stageId: string,
     backend: BackendName,
     model: Llama,
@@ -354,16 +206,13 @@ export class Engine implements EngineApi {
     chosenStep?: number,
   ): Promise<TrainResult> {
     const step = r.diverged ? r.diverged.step : (chosenStep ?? totalSteps);
-    const checkpoint = await this.snapshot(
-      stage,
-      stageId,
-      backend,
-      model,
-      adamw,
-      step,
-      totalSteps,
-      r.curve,
-    );
+    const checkpoint = await snapshot(model, adamw, {
+      stageId: stageId,
+      backend: backend,
+      step: step,
+      totalSteps: totalSteps,
+      lossCurve: r.curve,
+    });
     return {
       checkpoint,
       lossCurve: r.curve,
@@ -407,7 +256,7 @@ export class Engine implements EngineApi {
     const stepsPerEpoch = Math.ceil(sft.rows / f.batchSize);
     const totalSteps = stepsPerEpoch * f.epochs;
     // A fresh optimizer for fine-tuning; a resumed fine-tune carries its own state.
-    const { model, adamw } = await this.restore(
+    const { model, adamw } = restoreModel(
       cfg,
       resume ?? base,
       spec.seed,
@@ -464,34 +313,20 @@ export class Engine implements EngineApi {
           await dev.score(step);
           await this.deliver(
             hooks,
-            await this.snapshot(
-              'finetune',
-              stageId,
-              backend,
-              model,
-              adamw,
-              step,
-              totalSteps,
-              curve,
-            ),
+            await snapshot(model, adamw, {
+              stageId: stageId,
+              backend: backend,
+              step: step,
+              totalSteps: totalSteps,
+              lossCurve: curve,
+            }),
           );
         },
       });
-      if (r.diverged)
-        return await this.result('finetune', stageId, backend, model, null, r, totalSteps, t0);
+      if (r.diverged) return await this.result(stageId, backend, model, null, r, totalSteps, t0);
       await dev.score(totalSteps);
       const chosen = dev.choose(model);
-      const out = await this.result(
-        'finetune',
-        stageId,
-        backend,
-        model,
-        null,
-        r,
-        totalSteps,
-        t0,
-        chosen,
-      );
+      const out = await this.result(stageId, backend, model, null, r, totalSteps, t0, chosen);
       return { ...out, dev: dev.scores };
     } finally {
       trainer.dispose();
@@ -510,7 +345,7 @@ export class Engine implements EngineApi {
     const tok = tokenizerOf(data);
     const method = spec.finetune.method;
     const shots = method === 'few-shot' ? fewShotExamples(worldOf(spec), spec) : [];
-    const { model } = await this.restore(modelConfig(spec), checkpoint, spec.seed, {
+    const { model } = restoreModel(modelConfig(spec), checkpoint, spec.seed, {
       weightDecay: 0,
       spec,
     });
@@ -561,7 +396,7 @@ export class Engine implements EngineApi {
       samples: spec.eval.samples,
       seed: deriveSeed(spec.seed, 'eval', spec.finetune.seed),
     };
-    const { model } = await this.restore(cfg, checkpoint, spec.seed, { weightDecay: 0, spec });
+    const { model } = restoreModel(cfg, checkpoint, spec.seed, { weightDecay: 0, spec });
     try {
       const samples = await answerAndJudge(model, tok, items, plan, async (done, total) => {
         hooks.onProgress({
@@ -591,5 +426,3 @@ export class Engine implements EngineApi {
     }
   }
 }
-
-export { configParamCount };
