@@ -131,11 +131,11 @@ try {
       `matmul peak ${p.backend}: ${p.gflops.toFixed(2)} GFLOP/s (${p.n}³, ${p.ms.toFixed(1)} ms)`,
     );
   console.log(
-    `\n${'backend'.padEnd(8)}${'preset'.padEnd(10)}${'grads'.padEnd(7)}${pad('params', 10)}${pad('B×T', 9)}${pad('ms/step', 10)}${pad('tok/s', 9)}${pad('GFLOP/s', 9)}${pad('MFU', 7)}${pad('peak MiB', 10)}`,
+    `\n${'backend'.padEnd(8)}${'preset'.padEnd(10)}${'grads'.padEnd(7)}${pad('params', 10)}${pad('B×T', 9)}${pad('ms/step', 10)}${pad('tok/s', 9)}${pad('GFLOP/s', 9)}${pad('MFU', 7)}${pad('tensor MiB', 11)}`,
   );
   for (const r of result.runs) {
     console.log(
-      `${r.backend.padEnd(8)}${r.preset.padEnd(10)}${(r.stock ? 'stock' : 'fast').padEnd(7)}${pad(r.params, 10)}${pad(`${r.batchSize}×${r.seqLen}`, 9)}${pad(r.msPerStep.toFixed(1), 10)}${pad(r.tokensPerSec.toFixed(0), 9)}${pad(r.gflops.toFixed(2), 9)}${pad(r.mfu === undefined ? '-' : `${(100 * r.mfu).toFixed(1)}%`, 7)}${pad((r.peakBytes / 2 ** 20).toFixed(1), 10)}`,
+      `${r.backend.padEnd(8)}${r.preset.padEnd(10)}${(r.stock ? 'stock' : 'fast').padEnd(7)}${pad(r.params, 10)}${pad(`${r.batchSize}×${r.seqLen}`, 9)}${pad(r.msPerStep.toFixed(1), 10)}${pad(r.tokensPerSec.toFixed(0), 9)}${pad(r.gflops.toFixed(2), 9)}${pad(r.mfu === undefined ? '-' : `${(100 * r.mfu).toFixed(1)}%`, 7)}${pad((r.peakBytes / 2 ** 20).toFixed(1), 11)}`,
     );
   }
   const fast = result.runs.find(

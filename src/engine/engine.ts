@@ -31,7 +31,7 @@ import { answerAndJudge, summarize, type EvalPlan } from './evaluate';
 import { benchTraining, matmulPeak, wasmThreads } from './bench';
 import { checkFits } from './fit';
 import { initBackend, probeBackends } from './probe';
-import { restoreModel, snapshot } from './state';
+import { loadModel, restoreTraining, snapshot } from './state';
 
 function contextName(): BackendReport['context'] {
   const g = globalThis as { WorkerGlobalScope?: unknown; document?: unknown };
@@ -140,13 +140,7 @@ export class Engine implements EngineApi {
     const rows = pretrainRows(spec, data, cfg.blockSize);
     const nRows = rows.length / (cfg.blockSize + 1);
     if (nRows === 0) throw new Error('the pretraining corpus is shorter than one context');
-    const { model, adamw } = restoreModel(
-      cfg,
-      resume,
-      spec.seed,
-      { weightDecay: p.weightDecay, spec },
-      resume?.optimizer,
-    );
+    const { model, adamw } = restoreTraining(cfg, resume, spec, p.weightDecay, resume?.optimizer);
     const trainer = new Trainer(model, adamw);
     try {
       const r = await trainLoop({
@@ -256,11 +250,11 @@ export class Engine implements EngineApi {
     const stepsPerEpoch = Math.ceil(sft.rows / f.batchSize);
     const totalSteps = stepsPerEpoch * f.epochs;
     // A fresh optimizer for fine-tuning; a resumed fine-tune carries its own state.
-    const { model, adamw } = restoreModel(
+    const { model, adamw } = restoreTraining(
       cfg,
       resume ?? base,
-      spec.seed,
-      { weightDecay: f.weightDecay, spec },
+      spec,
+      f.weightDecay,
       resume?.optimizer,
     );
     const trainer = new Trainer(model, adamw);
@@ -345,10 +339,7 @@ export class Engine implements EngineApi {
     const tok = tokenizerOf(data);
     const method = spec.finetune.method;
     const shots = method === 'few-shot' ? fewShotExamples(worldOf(spec), spec) : [];
-    const { model } = restoreModel(modelConfig(spec), checkpoint, spec.seed, {
-      weightDecay: 0,
-      spec,
-    });
+    const model = loadModel(modelConfig(spec), checkpoint, spec.seed);
     try {
       const e = spec.eval;
       const gens = await generateTokens(
@@ -396,7 +387,7 @@ export class Engine implements EngineApi {
       samples: spec.eval.samples,
       seed: deriveSeed(spec.seed, 'eval', spec.finetune.seed),
     };
-    const { model } = restoreModel(cfg, checkpoint, spec.seed, { weightDecay: 0, spec });
+    const model = loadModel(cfg, checkpoint, spec.seed);
     try {
       const samples = await answerAndJudge(model, tok, items, plan, async (done, total) => {
         hooks.onProgress({

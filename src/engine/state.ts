@@ -15,32 +15,34 @@ export function toNamed(cfg: ModelConfig, arrays: Float32Array[]): Map<string, N
   return new Map(paramShapes(cfg).map(([name, shape], i) => [name, { shape, data: arrays[i] }]));
 }
 
-/** Model and optimizer from a checkpoint, or freshly initialised from the seed. */
-export function restoreModel(
+/** The weights of a checkpoint, or fresh ones drawn from the seed. */
+export function loadModel(cfg: ModelConfig, weights: Checkpoint | null, seed: number): Llama {
+  if (!weights) return new Llama(cfg, initWeights(cfg, seed));
+  const saved = decodeWeights(weights.weights);
+  if (JSON.stringify(saved.cfg) !== JSON.stringify(cfg)) {
+    throw new Error(
+      `the checkpoint's model (${JSON.stringify(saved.cfg)}) is not this spec's model (${JSON.stringify(cfg)})`,
+    );
+  }
+  return new Llama(cfg, new Map([...saved.weights].map(([k, t]) => [k, t.data])));
+}
+
+/** A model to train and its AdamW, whose moments come from `optimizerState` when resuming. */
+export function restoreTraining(
   cfg: ModelConfig,
   weights: Checkpoint | null,
-  seed: number,
-  opt: { weightDecay: number; spec: Spec },
+  spec: Spec,
+  weightDecay: number,
   optimizerState?: ArrayBuffer,
 ): { model: Llama; adamw: AdamW } {
-  let init: Map<string, Float32Array>;
-  if (weights) {
-    const saved = decodeWeights(weights.weights);
-    if (JSON.stringify(saved.cfg) !== JSON.stringify(cfg)) {
-      throw new Error(
-        `the checkpoint's model (${JSON.stringify(saved.cfg)}) is not this spec's model (${JSON.stringify(cfg)})`,
-      );
-    }
-    init = new Map([...saved.weights].map(([k, t]) => [k, t.data]));
-  } else init = initWeights(cfg, seed);
-  const model = new Llama(cfg, init);
-  const o = opt.spec.optimizer;
+  const model = loadModel(cfg, weights, spec.seed);
+  const o = spec.optimizer;
   const adamw = new AdamW(model.variables(), {
     beta1: o.beta1,
     beta2: o.beta2,
     eps: o.eps,
     gradClip: o.gradClip,
-    weightDecay: opt.weightDecay,
+    weightDecay,
   });
   if (optimizerState) {
     const s = decodeOptimizer(optimizerState);

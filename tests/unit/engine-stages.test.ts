@@ -42,6 +42,8 @@ describe('engine stages', () => {
     const s = spec();
     const data = await engine.buildData(s, hooks());
     expect(data.stats.tokens).toBeGreaterThan(0);
+    await engine.probe('cpu');
+    const tensorsBefore = tf.memory().numTensors;
     const progress: Progress[] = [];
     const pre = await engine.pretrain(s, data, null, hooks(progress));
     expect(pre.lossCurve).toHaveLength(12);
@@ -53,6 +55,8 @@ describe('engine stages', () => {
     expect(ev.samples).toHaveLength(10);
     for (const x of ev.samples) expect(x.score).toBeGreaterThanOrEqual(1);
     expect(ev.summary.n).toBe(10);
+    // Every stage releases what it allocated.
+    expect(tf.memory().numTensors).toBe(tensorsBefore);
     // The weights are a safetensors file with the model's tensors.
     const st = decodeSafetensors(ft.checkpoint.weights);
     expect(st.tensors.get('wte')?.shape).toEqual([300, 32]);
