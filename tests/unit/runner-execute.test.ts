@@ -1,6 +1,6 @@
 // The executor against the real Engine (tfjs cpu) and IndexedDB (fake-indexeddb): cache, share, resume, cancel.
 import 'fake-indexeddb/auto';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
 import { Engine } from '../../src/engine/engine';
 import { parseSpec, type Spec, type SpecInput } from '../../src/spec';
@@ -140,6 +140,34 @@ describe('executor', () => {
       'eval',
     ]);
     expect(again.results).toHaveLength(2);
+    store.close();
+  });
+
+  it('pause holds the running stage and the queue; resume carries on to the end', async () => {
+    const store = await freshStore();
+    const p = plan(spec({ ...micro, sweep: { axes: [] } }));
+    const steps: number[] = [];
+    let paused = false;
+    const ex: Executor = new Executor(new Engine(), store, {
+      onEvent: (e) => {
+        if (e.type !== 'progress' || e.progress.stage !== 'pretrain') return;
+        steps.push(e.progress.step);
+        if (!paused && e.progress.step >= 10) {
+          paused = true;
+          ex.pause();
+        }
+      },
+    });
+    const done = ex.run(p, await ex.classify(p));
+    await vi.waitFor(() => expect(paused).toBe(true), { timeout: 30_000 });
+    await new Promise((r) => setTimeout(r, 300));
+    const atPause = steps.length;
+    await new Promise((r) => setTimeout(r, 700));
+    // At most the step in flight reports after the pause; then nothing moves.
+    expect(steps.length - atPause).toBeLessThanOrEqual(1);
+    ex.resume();
+    await done;
+    expect(steps.at(-1)).toBe(60);
     store.close();
   });
 });
