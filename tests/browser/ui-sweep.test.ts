@@ -3,7 +3,8 @@ import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { launch, openPage, withModule } from './harness';
-import { axeViolations, microHash } from './ui-helpers';
+import { axeViolations, MICRO, microHash } from './ui-helpers';
+import { encodeSpec, parseSpec } from '../../src/spec';
 
 let browser: Browser;
 let context: BrowserContext;
@@ -160,5 +161,38 @@ describe('a micro sweep in the page', () => {
       '4 of 4 runs, complete',
     );
     expect(await page.getByTestId('merge').getByTestId('plateau-point').count()).toBe(2);
+  });
+
+  test('a sweep interrupted by a reload is offered for resumption and finishes', async () => {
+    const spec = parseSpec({ ...MICRO, seed: 5, pretrain: { ...MICRO.pretrain, steps: 400 } });
+    if (!spec.ok) throw new Error(spec.errors.join('; '));
+    const other = await browser.newContext({ viewport: { width: 1366, height: 768 } });
+    const { page: p, errors: errs } = await openPage(other, `#s=${encodeSpec(spec.value)}`);
+    await p.getByTestId('run').click();
+    await p.waitForFunction(
+      () =>
+        /Pretraining .*step ([2-9]\d|\d{3})/.test(
+          document.querySelector('label[for="stage-progress"]')?.textContent ?? '',
+        ),
+      null,
+      { timeout: 120_000 },
+    );
+    await p.reload();
+    await p.getByTestId('resume-interrupted').click();
+    await p.waitForFunction(
+      () => document.querySelector('[data-testid="sweep-status"]')?.textContent === 'done',
+      null,
+      {
+        timeout: 180_000,
+      },
+    );
+    expect(
+      await p
+        .locator('[data-testid="stage-queue"] tr.done, [data-testid="stage-queue"] tr.cached')
+        .count(),
+    ).toBe(10);
+    console.log(`after resuming: ${await p.locator('.counters').textContent()}`);
+    expect(errs).toEqual([]);
+    await other.close();
   });
 });

@@ -1,0 +1,113 @@
+// Screenshots of each main view at 1366×768 for the README: `node scripts/screenshots.mjs` (runs a short sweep first).
+import { mkdirSync } from 'node:fs';
+import { createServer } from 'vite';
+import { chromium } from 'playwright-core';
+import { CHROMIUM_ARGS, ensureChromium } from './chromium.mjs';
+
+const OUT = 'docs/screenshots';
+/**
+ * The plateau-toy preset (toy model, 200 people), shortened so the whole sweep takes minutes on a 2-core laptop: less
+ * pretraining, fewer test prompts and two seeds. The screenshots show what this run measured.
+ */
+const SHOT_SPEC = {
+  world: { people: 200, procedures: 20 },
+  pretrain: { steps: 600 },
+  eval: { prompts: 40, devPrompts: 0, dialoguePrompts: 10 },
+  sweep: {
+    axes: [
+      { path: 'finetune.examples', values: [16, 32, 64, 128, 256] },
+      { path: 'finetune.seed', values: [1, 2] },
+    ],
+  },
+};
+
+const server = await createServer({
+  configFile: 'vite.config.ts',
+  // No watcher and no HMR: edits made while the sweep runs must not reload the page.
+  server: { port: 0, strictPort: false, host: '127.0.0.1', open: false, hmr: false, watch: null },
+  logLevel: 'warn',
+});
+await server.listen();
+const base = `http://127.0.0.1:${server.httpServer.address().port}/`;
+const browser = await chromium.launch({
+  executablePath: ensureChromium(),
+  headless: true,
+  args: CHROMIUM_ARGS,
+});
+try {
+  mkdirSync(OUT, { recursive: true });
+  const context = await browser.newContext({
+    viewport: { width: 1366, height: 768 },
+    deviceScaleFactor: 1,
+  });
+  const page = await context.newPage();
+  page.on('pageerror', (e) => console.error(`page error: ${e.message}`));
+  const shot = async (name) => {
+    await page.evaluate(() => window.scrollTo(0, 0));
+    await page.waitForTimeout(400);
+    await page.screenshot({ path: `${OUT}/${name}.png` });
+    console.log(`${OUT}/${name}.png`);
+  };
+
+  await page.goto(base);
+  await page.getByTestId('run').waitFor();
+  await shot('start');
+
+  await page.goto(`${base}#view=editor`);
+  await page.locator('#f-finetune-examples').waitFor();
+  await shot('editor');
+
+  await page.goto(`${base}#view=workshop&lesson=3`);
+  await page.getByTestId('lessons').waitFor();
+  await shot('workshop');
+
+  await page.goto(`${base}#view=device`);
+  await page.getByTestId('chosen-worker').waitFor({ timeout: 120_000 });
+  await page.getByRole('button', { name: 'Run the quick test' }).click();
+  await page.locator('[data-testid="quick-bench"] tbody tr').last().waitFor({ timeout: 120_000 });
+  await page.getByRole('button', { name: 'Run the quick test' }).waitFor({ timeout: 120_000 });
+  await shot('device');
+
+  const hash = await page.evaluate(
+    `import('/src/spec/index.ts').then((m) => { const r = m.parseSpec(${JSON.stringify(SHOT_SPEC)}); if (!r.ok) throw new Error(r.errors.join('; ')); return m.encodeSpec(r.value); })`,
+  );
+  await page.goto(`${base}#s=${hash}`);
+  await page.getByTestId('run').click();
+  await page.getByTestId('stage-queue').waitFor();
+  // Report progress while waiting; take the run view once fine-tuning is under way.
+  const started = Date.now();
+  let shotRun = false;
+  for (;;) {
+    const status = await page.getByTestId('sweep-status').textContent();
+    const line = await page
+      .locator('label[for="stage-progress"]')
+      .textContent()
+      .catch(() => '');
+    console.log(
+      `${((Date.now() - started) / 1000).toFixed(0)} s: ${status} ${line.replace(/\s+/g, ' ')}`,
+    );
+    if (['done', 'failed', 'cancelled'].includes(status)) break;
+    if (!shotRun && /Fine-tuning/.test(line)) {
+      await page.waitForTimeout(2000);
+      await shot('run');
+      shotRun = true;
+    }
+    await page.waitForTimeout(shotRun ? 15_000 : 3000);
+  }
+  if (!shotRun) await shot('run');
+
+  await page.getByTestId('tab-results').click();
+  await page.getByTestId('results-table').waitFor();
+  await shot('results');
+  await page.getByTestId('plateau-point').last().hover();
+  await page.locator('[data-chart="plateau"]').screenshot({ path: `${OUT}/plateau.png` });
+  console.log(`${OUT}/plateau.png`);
+
+  await page.getByTestId('tab-samples').click();
+  await page.getByTestId('sample').first().waitFor();
+  await page.getByTestId('samples-run').selectOption({ index: 8 });
+  await shot('samples');
+} finally {
+  await browser.close();
+  await server.close();
+}
