@@ -10,7 +10,7 @@ import type { Spec } from '../spec';
 import type { Sample, ScoreSummary } from './api';
 
 /** Prompts per generation batch: enough to amortise each step, small enough for the attention maps. */
-const GEN_BATCH = 32;
+const GEN_BATCH = 64;
 
 export interface EvalPlan {
   method: AlignMethod;
