@@ -38,6 +38,10 @@ beforeAll(async () => {
 });
 afterAll(() => {
   rmSync(dir, { recursive: true, force: true });
+  rmSync(join('node_modules', '.cache', 'lima-lab', `dist-${port}`), {
+    recursive: true,
+    force: true,
+  });
 });
 
 function lab(...args: string[]): Promise<{ code: number; out: string }> {
