@@ -144,7 +144,7 @@ export class Executor {
       if (statuses.get(evalStage.stageId) === 'cached') {
         const rec = await this.store.getRun(run.id);
         if (rec) {
-          this.o.onEvent({ type: 'run-done', result: rec.result });
+          this.o.onEvent({ type: 'run-done', result: asPlanned(rec.result, run) });
           continue;
         }
       }
@@ -343,4 +343,12 @@ export class Executor {
     });
     return result;
   }
+}
+
+/**
+ * A stored result seen through this sweep: the same run (same content hash) may belong to other
+ * sweeps too, where its point and condition read differently.
+ */
+export function asPlanned(result: RunResult, run: PlannedRun): RunResult {
+  return { ...result, point: run.point, condition: run.condition };
 }

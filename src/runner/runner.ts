@@ -2,7 +2,7 @@
 import type { BackendName, Progress } from '../engine/api';
 import type { Spec } from '../spec';
 import { Store, requestPersistence } from '../store/store';
-import { CancelledSweep, Executor, type ExecEvent } from './execute';
+import { asPlanned, CancelledSweep, Executor, type ExecEvent } from './execute';
 import { PLAN_STAGES, planSweep, type SweepPlan } from './plan';
 import { resultsFileOf } from './results';
 import type {
@@ -157,7 +157,7 @@ export class SweepRunner implements Runner {
     for (const r of plan.runs) {
       if (statuses.get(r.stages.eval) !== 'cached') continue;
       const rec = await store.getRun(r.id);
-      if (rec) results[r.id] = rec.result;
+      if (rec) results[r.id] = asPlanned(rec.result, r);
     }
     this.spent.clear();
     this.state = {
@@ -494,7 +494,13 @@ export class SweepRunner implements Runner {
     );
     for (const r of missing) {
       const rec = await store.getRun(r.id);
-      if (rec) this.set({ results: { ...this.state.results, [r.id]: rec.result } });
+      if (rec)
+        this.set({
+          results: {
+            ...this.state.results,
+            [r.id]: { ...rec.result, point: r.point, condition: r.condition },
+          },
+        });
     }
   }
 }

@@ -100,6 +100,16 @@ describe('executor', () => {
     expect([...second.statuses.values()].every((s) => s === 'cached')).toBe(true);
     expect(second.started).toHaveLength(0);
     expect(scoresOf(second.results)).toEqual(scoresOf(first.results));
+    // Another sweep holding the same run (same content hash) shows it under its own condition.
+    const other = plan(
+      spec({ ...micro, sweep: { axes: [{ path: 'data.quality', values: ['filtered'] }] } }),
+    );
+    expect(other.runs[0].id).toBe(p.runs[1].id);
+    const third = await execute(store, other);
+    expect(third.started).toHaveLength(0);
+    expect(third.results.map((r) => [r.condition, r.point])).toEqual([
+      ['quality=filtered', { 'data.quality': 'filtered' }],
+    ]);
     store.close();
   });
 
