@@ -42,6 +42,9 @@ export default defineConfig({
   ],
   server: { headers: isolationHeaders, host: '127.0.0.1', port: 5173 },
   preview: { headers: isolationHeaders, host: '127.0.0.1', port: 4173 },
+  // Crawl every source file for dependencies at startup: a dependency first met in a lazily
+  // loaded module (the runner, a worker) would otherwise make the dev server reload open pages.
+  optimizeDeps: { entries: ['index.html', 'src/**/*.{ts,svelte}', 'workers/**/*.ts'] },
   worker: { format: 'es' },
   build: { target: 'es2022', chunkSizeWarningLimit: 4096 },
 });

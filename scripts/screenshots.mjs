@@ -1,4 +1,4 @@
-// Screenshots of each main view at 1366×768 for the README: `node scripts/screenshots.mjs` (runs a short sweep first).
+// Screenshots of each main view at 1366×768 for the README: `node scripts/screenshots.mjs [--static]` (runs a short sweep).
 import { mkdirSync } from 'node:fs';
 import { createServer } from 'vite';
 import { chromium } from 'playwright-core';
@@ -68,6 +68,15 @@ try {
   await page.getByRole('button', { name: 'Run the quick test' }).waitFor({ timeout: 120_000 });
   await shot('device');
 
+  // `--static`: only the views that need no sweep (a quick refresh after a layout change).
+  if (!process.argv.includes('--static')) await sweepViews(page, shot);
+} finally {
+  await browser.close();
+  await server.close();
+}
+
+/** Runs the short sweep and takes the run (mid-run), results, plateau and samples views. */
+async function sweepViews(page, shot) {
   const hash = await page.evaluate(
     `import('/src/spec/index.ts').then((m) => { const r = m.parseSpec(${JSON.stringify(SHOT_SPEC)}); if (!r.ok) throw new Error(r.errors.join('; ')); return m.encodeSpec(r.value); })`,
   );
@@ -107,7 +116,4 @@ try {
   await page.getByTestId('sample').first().waitFor();
   await page.getByTestId('samples-run').selectOption({ index: 8 });
   await shot('samples');
-} finally {
-  await browser.close();
-  await server.close();
 }

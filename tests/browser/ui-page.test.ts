@@ -58,6 +58,18 @@ describe('the playground', () => {
     );
     await page.locator('#f-model-nHead').fill('');
 
+    // Typing keeps what was typed on the way to a value ("0.0" before "0.05").
+    await page.locator('#f-data-filler').fill('');
+    await page.locator('#f-data-filler').pressSequentially('0.05');
+    expect(await page.locator('#f-data-filler').inputValue()).toBe('0.05');
+    await page.waitForFunction(() => location.hash !== '');
+    const filler = await withModule(
+      page,
+      '/src/ui/link.ts',
+      (m) => m.readLink(location.hash).spec.data.filler,
+    );
+    expect(filler).toBe(0.05);
+
     // A sweep value out of bounds is reported on the sweep.
     await page.getByTestId('axis-values-0').fill('16, 0');
     expect(await page.getByTestId('error-sweep').textContent()).toContain(
@@ -114,26 +126,22 @@ describe('the playground', () => {
     const { page } = await openPage(browser, '#view=device');
     const payload = '<img src=x onerror="window.__xss=1"><b>bold</b>';
     const good = JSON.stringify({ conversations: ['How do I do it?', payload] });
-    await page
-      .getByTestId('import-file')
-      .setInputFiles({
-        name: 'mine.jsonl',
-        mimeType: 'text/plain',
-        buffer: Buffer.from(`${good}\n`),
-      });
+    await page.getByTestId('import-file').setInputFiles({
+      name: 'mine.jsonl',
+      mimeType: 'text/plain',
+      buffer: Buffer.from(`${good}\n`),
+    });
     const preview = page.getByTestId('import-preview').first();
     await preview.waitFor();
     expect(await preview.textContent()).toContain(payload);
     expect(await preview.locator('img, b').count()).toBe(0);
     expect(await page.evaluate(() => (window as { __xss?: number }).__xss)).toBeUndefined();
 
-    await page
-      .getByTestId('import-file')
-      .setInputFiles({
-        name: 'bad.jsonl',
-        mimeType: 'text/plain',
-        buffer: Buffer.from(`${good}\n{"conversations": ["only one"]}\n`),
-      });
+    await page.getByTestId('import-file').setInputFiles({
+      name: 'bad.jsonl',
+      mimeType: 'text/plain',
+      buffer: Buffer.from(`${good}\n{"conversations": ["only one"]}\n`),
+    });
     const errs = page.getByTestId('import-errors');
     await errs.waitFor();
     expect(await errs.textContent()).toContain('line 2: odd number of turns');
