@@ -47,7 +47,8 @@ try {
   // A blank page of the same origin (COOP/COEP headers) rather than the app, which starts its own workers.
   await page.goto(new URL('scripts/engine-client.ts', base).toString());
   // The first worker start makes Vite pre-bundle the engine's dependencies, which may reload the page.
-  for (let i = 0; i < 4; i++) {
+  let ready = false;
+  for (let i = 0; i < 6 && !ready; i++) {
     try {
       await page.evaluate(async () => {
         const m = await import('/scripts/engine-client.ts');
@@ -57,11 +58,14 @@ try {
         globalThis.benchReady = true;
       });
       await page.waitForTimeout(2000);
-      if (await page.evaluate(() => globalThis.benchReady === true)) break;
+      ready = await page.evaluate(() => globalThis.benchReady === true);
     } catch {
-      await page.waitForLoadState('load');
+      // A reload picks up the dependencies Vite has just re-bundled ("Outdated Optimize Dep").
+      await page.reload({ waitUntil: 'load' });
     }
   }
+  if (!ready)
+    throw new Error('the bench page kept reloading: Vite could not settle its dependencies');
   const result = await page.evaluate(async (plan) => {
     const m = await import('/scripts/engine-client.ts');
     const out = {

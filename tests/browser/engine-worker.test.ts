@@ -37,7 +37,8 @@ async function ready(page: Page): Promise<void> {
       if (await page.evaluate(() => (globalThis as { engineReady?: boolean }).engineReady === true))
         return;
     } catch {
-      await page.waitForLoadState('load');
+      // A reload picks up the dependencies Vite has just re-bundled ("Outdated Optimize Dep").
+      await page.reload({ waitUntil: 'load' });
     }
   }
   throw new Error('the page kept reloading');
