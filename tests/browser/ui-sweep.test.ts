@@ -60,6 +60,25 @@ describe('a micro sweep in the page', () => {
     expect(await axeViolations(page)).toEqual([]);
   });
 
+  test('charts save as standalone SVG and as PNG', async () => {
+    const chart = page.locator('[data-chart="plateau"]');
+    const [svg] = await Promise.all([
+      page.waitForEvent('download'),
+      chart.getByRole('button', { name: /as SVG/ }).click(),
+    ]);
+    expect(svg.suggestedFilename()).toBe('plateau.svg');
+    const text = readFileSync((await svg.path())!, 'utf8');
+    expect(text).toMatch(/^<\?xml[^>]*>\n<svg[^>]*xmlns="http:\/\/www.w3.org\/2000\/svg"/);
+    expect(text.match(/data-testid="plateau-point"/g)).toHaveLength(2);
+    const [png] = await Promise.all([
+      page.waitForEvent('download'),
+      chart.getByRole('button', { name: /as PNG/ }).click(),
+    ]);
+    const bytes = readFileSync((await png.path())!);
+    expect([...bytes.subarray(0, 8)]).toEqual([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+    expect(bytes.readUInt32BE(16)).toBe(2 * 760); // width at 2× the chart's view box
+  });
+
   test('the samples viewer shows every response with its score and the judge’s reason', async () => {
     await page.getByTestId('tab-samples').click();
     await page.getByTestId('sample').first().waitFor();
