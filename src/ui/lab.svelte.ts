@@ -3,6 +3,7 @@ import { DEFAULT_PRESET, encodeSpec, presetSpec, type Spec } from '../spec';
 import type { LinkSummary, Shard } from '../runner/types';
 import { decodeLinkSummary } from '../runner/link';
 import { isHidden, unknownHideNames } from './flags';
+import { LESSONS, lessonSpec } from './lessons';
 import { linkHash, readLink, shareUrl, type View } from './link';
 
 export class Lab {
@@ -30,11 +31,14 @@ export class Lab {
     const errors = [...(link.error ?? [])];
     if (unknown.length)
       errors.push(`hide: unknown names ${unknown.map((u) => `"${u}"`).join(', ')}`);
-    this.spec = link.spec;
+    // `#lesson=3` alone opens that step's experiment; with `s=` the link's own experiment wins.
+    const lesson = link.lesson === null ? undefined : LESSONS[link.lesson - 1];
+    if (link.lesson !== null && !lesson) errors.push(`there is no lesson ${link.lesson}`);
+    this.spec = lesson && !link.fromLink ? lessonSpec(lesson) : link.spec;
     this.view = link.view;
     this.hide = link.hide;
     this.shard = link.shard;
-    this.lesson = link.lesson;
+    this.lesson = lesson ? link.lesson : null;
     this.results = null;
     this.reference = null;
     if (link.results) {

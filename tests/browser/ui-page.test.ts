@@ -122,6 +122,33 @@ describe('the playground', () => {
     );
   });
 
+  test('a lesson link opens its step; the room links split the sweep into shards', async () => {
+    const { page, errors } = await openPage(browser, '#view=workshop&lesson=2');
+    await page.locator('[data-lesson="2"]').waitFor();
+    expect(await page.locator('[data-lesson="2"]').getAttribute('class')).toContain('current');
+    await page.getByTestId('tab-start').click();
+    expect(Number(await page.getByTestId('run-count').textContent())).toBe(3); // 1× with three seeds
+    await page.getByTestId('tab-workshop').click();
+    await page.getByTestId('laptops').fill('3');
+    const links = await page
+      .getByTestId('room-link')
+      .evaluateAll((as) => as.map((a) => (a as HTMLAnchorElement).href));
+    expect(links).toHaveLength(3);
+    links.forEach((url, i) => {
+      expect(url).toContain(`shard=${i + 1}/3`);
+      expect(url).toContain('hide=advanced,device,workshop');
+      expect(url).toContain('lesson=2');
+    });
+    // A participant's link: the lesson's experiment, the slice, and no workshop or device tabs.
+    const { page: laptop } = await openPage(browser, new URL(links[1]).hash);
+    await laptop.getByTestId('run').waitFor();
+    expect(await laptop.getByTestId('current-experiment').textContent()).toContain('shard 2 of 3');
+    expect(Number(await laptop.getByTestId('run-count').textContent())).toBe(3);
+    expect(await laptop.getByTestId('tab-workshop').count()).toBe(0);
+    expect(await laptop.getByTestId('tab-device').count()).toBe(0);
+    expect(errors).toEqual([]);
+  });
+
   test('imported JSONL is shown as text, never as HTML, and bad lines are named', async () => {
     const { page } = await openPage(browser, '#view=device');
     const payload = '<img src=x onerror="window.__xss=1"><b>bold</b>';
