@@ -69,7 +69,8 @@ export function stageWork(stage: PlanStage, spec: Spec): number {
       return 6 * n * spec.pretrain.steps * spec.pretrain.batchSize * m.blockSize;
     case 'finetune': {
       const f = spec.finetune;
-      if (f.method !== 'sft') return 1;
+      // In-context alignment trains nothing: no work, and no rate to learn from it.
+      if (f.method !== 'sft') return 0;
       const steps = Math.ceil(f.examples / f.batchSize) * f.epochs;
       return 6 * n * steps * f.batchSize * (m.blockSize / 2);
     }

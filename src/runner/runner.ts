@@ -402,7 +402,7 @@ export class SweepRunner implements Runner {
     const rate = new Map<PlanStage | 'all', { ms: number; work: number }>();
     for (const s of this.state.stages) {
       const t = this.spent.get(s.stageId);
-      if (!t || s.fraction <= 0) continue;
+      if (!t || s.fraction <= 0 || s.work <= 0) continue;
       for (const key of [s.stage, 'all'] as const) {
         const r = rate.get(key) ?? { ms: 0, work: 0 };
         r.ms += t.ms;
