@@ -2,5 +2,6 @@
 import { expose } from 'comlink';
 import './wasm-paths';
 import { Engine } from '../src/engine/engine';
+import { withTransfers } from '../src/engine/transfer';
 
-expose(new Engine());
+expose(withTransfers(new Engine()));

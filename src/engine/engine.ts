@@ -32,6 +32,7 @@ import { benchTraining, matmulPeak, wasmThreads } from './bench';
 import { checkFits } from './fit';
 import { initBackend, probeBackends } from './probe';
 import { loadModel, restoreTraining, snapshot } from './state';
+import { moved } from './transfer';
 
 function contextName(): BackendReport['context'] {
   const g = globalThis as { WorkerGlobalScope?: unknown; document?: unknown };
@@ -105,7 +106,7 @@ export class Engine implements EngineApi {
     if (!hooks.onCheckpoint) return;
     this.lastCheckpoint = c.step;
     try {
-      await hooks.onCheckpoint!(c);
+      await hooks.onCheckpoint!(moved(c));
     } catch (e) {
       hooks.onProgress({
         stage: this.stage,
