@@ -127,23 +127,35 @@ const full: Preset[] = [
   },
 ];
 
-/** Each full preset has a `-toy` variant that finishes on a 2-core CPU (wasm) in minutes. */
+/**
+ * Each full preset has a `-toy` variant that finishes on a 2-core CPU (wasm) in minutes.
+ * Sizes were chosen by measurement (docs/RESULTS.md): a 100-person world is memorised by the
+ * toy model in 300 pretraining steps (corpus loss ≈ 0.6), and fine-tuning keeps LIMA's recipe
+ * (15 epochs, linear decay) with batch 8, so the 1× set of 8 examples still gets 15 steps.
+ */
 const toyOverride: SpecInput = {
   backend: 'auto',
-  world: { people: 200, procedures: 20 },
+  world: { people: 100, procedures: 10 },
   model: { preset: 'toy' },
-  eval: { prompts: 100, devPrompts: 20, dialoguePrompts: 20 },
+  pretrain: { steps: 300 },
+  finetune: { batchSize: 8 },
+  eval: { prompts: 60, devPrompts: 20, dialoguePrompts: 20 },
 };
+
+/** How a full preset's axes shrink for its toy variant. */
+function toyAxis(a: { path: string; values: (string | number | boolean)[] }) {
+  if (a.path === 'finetune.examples') return { ...a, values: sizes(8) };
+  // A small model pretrains ~6× slower than the toy on wasm: two sizes, three data sizes.
+  if (a.path === 'model.preset') return { ...a, values: ['toy', 'small'] };
+  return a;
+}
 
 function toyOf(p: Preset): Preset {
   const override = deepMerge(p.override, toyOverride) as SpecInput;
-  const axes = (p.override.sweep?.axes ?? []).map((a) =>
-    a.path === 'finetune.examples'
-      ? { ...a, values: sizes(16) }
-      : a.path === 'model.preset'
-        ? { ...a, values: ['toy', 'small'] }
-        : a,
-  );
+  let axes = (p.override.sweep?.axes ?? []).map(toyAxis);
+  if (p.id === 'scale') {
+    axes = axes.map((a) => (a.path === 'finetune.examples' ? { ...a, values: [8, 32, 128] } : a));
+  }
   if (override.finetune?.examples) override.finetune = { ...override.finetune, examples: 64 };
   override.sweep = { ...override.sweep, axes };
   return { ...p, id: `${p.id}-toy`, title: `${p.title} (toy)`, override };
