@@ -11,7 +11,7 @@ import type {
   TrainResult,
 } from '../engine/api';
 import { stageIds, type Spec } from '../spec';
-import type { Store } from '../store/store';
+import { isQuotaError, type Store } from '../store/store';
 import type { StageRecord, TrainRecord } from '../store/db';
 import type { PlannedRun, PlannedStage, SweepPlan } from './plan';
 import type { PlanStage, RunResult } from './types';
@@ -49,7 +49,9 @@ export type ExecEvent =
     }
   | { type: 'stage-failed'; stageId: string; error: string; cancelled: boolean }
   | { type: 'run-done'; result: RunResult }
-  | { type: 'run-failed'; runId: string; error: string };
+  | { type: 'run-failed'; runId: string; error: string }
+  /** Something the user must know that does not stop the sweep (e.g. a result kept in memory only). */
+  | { type: 'warning'; text: string };
 
 export type StagePlanStatus = 'cached' | 'queued';
 
@@ -74,6 +76,8 @@ export class Executor {
   private cancelled = false;
   private wake: (() => void) | null = null;
   private readonly data = new Map<string, DataArtifact>();
+  /** Results of this session: the sweep goes on from memory when storage is full. */
+  private readonly records = new Map<string, StageRecord>();
   /** The last final checkpoint of each training stage kind: a sweep reuses it for its next runs. */
   private readonly models = new Map<'pretrain' | 'finetune', Checkpoint>();
 
@@ -190,7 +194,7 @@ export class Executor {
       } else {
         const model = await this.modelOf('finetune', s.parent!);
         const r = await this.engine.evaluate(s.spec, data, model, hooks);
-        await this.store.putStage({
+        await this.saveStage({
           stageId: s.stageId,
           stage: 'eval',
           eval: r,
@@ -240,7 +244,7 @@ export class Executor {
       diverged: r.diverged,
       finishedAt: Date.now(),
     };
-    await this.store.putStage(record);
+    await this.saveStage(record);
     this.o.onEvent({
       type: 'stage-done',
       stageId: s.stageId,
@@ -253,7 +257,7 @@ export class Executor {
   }
 
   private async divergedCheck(stageId: string, known?: StageRecord): Promise<void> {
-    const rec = known ?? (await this.store.getStage(stageId));
+    const rec = known ?? (await this.stageRecord(stageId));
     if (rec && (rec.stage === 'pretrain' || rec.stage === 'finetune') && rec.diverged) {
       throw new Error(
         `${rec.stage} ${stageId.slice(0, 8)} ${rec.diverged.message}; its runs cannot be evaluated (try a lower learning rate)`,
@@ -269,7 +273,7 @@ export class Executor {
   private async dataOf(s: PlannedStage): Promise<DataArtifact> {
     const known = this.data.get(s.stageId);
     if (known) return known;
-    const rec = await this.store.getStage(s.stageId);
+    const rec = await this.stageRecord(s.stageId);
     if (rec?.stage === 'data') {
       this.data.set(s.stageId, rec.data);
       return rec.data;
@@ -278,7 +282,7 @@ export class Executor {
     this.o.onEvent({ type: 'stage-start', stageId: s.stageId });
     try {
       const data = await this.engine.buildData(s.spec, this.hooks(s));
-      await this.store.putStage({
+      await this.saveStage({
         stageId: s.stageId,
         stage: 'data',
         data,
@@ -310,10 +314,41 @@ export class Executor {
     return rec.checkpoint;
   }
 
+  private stageRecord(stageId: string): Promise<StageRecord | undefined> {
+    const known = this.records.get(stageId);
+    return known ? Promise.resolve(known) : this.store.getStage(stageId);
+  }
+
+  /** Stores a result at once; if storage is full even after evicting checkpoints, keeps it in memory and says so. */
+  private async saveStage(record: StageRecord): Promise<void> {
+    this.records.set(record.stageId, record);
+    try {
+      await this.store.putStage(record);
+    } catch (e) {
+      if (!isQuotaError(e)) throw e;
+      this.o.onEvent({
+        type: 'warning',
+        text: `storage is full: the ${record.stage} result ${record.stageId.slice(0, 8)} is kept in this tab only — export the results before closing it`,
+      });
+    }
+  }
+
+  private async saveRun(record: Parameters<Store<RunResult>['putRun']>[0]): Promise<void> {
+    try {
+      await this.store.putRun(record);
+    } catch (e) {
+      if (!isQuotaError(e)) throw e;
+      this.o.onEvent({
+        type: 'warning',
+        text: `storage is full: run ${record.runId.slice(0, 8)} (${record.result.condition}) is kept in this tab only — export the results before closing it`,
+      });
+    }
+  }
+
   /** A finished run's result, from its stages' records (which the store keeps forever). */
   private async assemble(run: PlannedRun): Promise<RunResult> {
     const get = async (stage: PlanStage): Promise<StageRecord> => {
-      const rec = await this.store.getStage(run.stages[stage]);
+      const rec = await this.stageRecord(run.stages[stage]);
       if (rec?.stage !== stage) throw new Error(`the ${stage} result of run ${run.id} is missing`);
       return rec;
     };
@@ -335,7 +370,7 @@ export class Executor {
       timings: { data: data.data.ms, pretrain: pre.ms, finetune: ft.ms, eval: ev.ms },
       finishedAt: Date.now(),
     };
-    await this.store.putRun({
+    await this.saveRun({
       runId: run.id,
       status: 'done',
       result,

@@ -268,7 +268,7 @@ export class SweepRunner implements Runner {
           'error',
           lost
             ? `${(e as Error).message}. Nothing is lost: ${this.keptText()} Press Run to resume from the last checkpoint.`
-            : `The sweep stopped: ${(e as Error).message}. ${this.keptText()}`,
+            : `The sweep stopped: ${(e as Error).message || (e as Error).name || String(e)}. ${this.keptText()}`,
         );
         await record('failed');
         if (lost) this.host = null;
@@ -351,6 +351,9 @@ export class SweepRunner implements Runner {
               : r,
           ),
         });
+        break;
+      case 'warning':
+        this.say('warning', e.text);
         break;
       case 'run-failed':
         this.set({

@@ -291,11 +291,11 @@ describe('runner', () => {
     const usage = await page.evaluate(async () => (await navigator.storage.estimate()).usage ?? 0);
     await cdp.send('Storage.overrideQuotaForOrigin', {
       origin: new URL(baseUrl()).origin,
-      quotaSize: usage + 160_000,
+      quotaSize: usage + 400_000,
     });
     await startSweep(page, micro);
     const s = await finish(page);
-    console.log(`under a quota of usage + 160 kB:\n${s.messages.join('\n')}`);
+    console.log(`under a quota of usage + 400 kB:\n${s.messages.join('\n')}`);
     expect(s.status).toBe('done');
     expect(
       s.messages.some((m) => /storage is full: pretrain checkpoint .* was not saved/.test(m)),
