@@ -125,9 +125,7 @@ function sample(promptId: string, task: Sample['task'], score: number): Sample {
 describe('results for charts', () => {
   test('pooling per-run summaries equals summarizing the pooled scores', () => {
     const rng = new Rng(7);
-    const runs = [12, 30, 5].map((n) =>
-      Array.from({ length: n }, () => rng.int(1, 6)),
-    );
+    const runs = [12, 30, 5].map((n) => Array.from({ length: n }, () => rng.int(1, 6)));
     const pooled = pool(runs.map((s) => summarize(s)));
     const direct = summarize(runs.flat());
     expect(pooled.n).toBe(direct.n);
