@@ -6,7 +6,8 @@ import { deriveSeed } from '../util/rng';
 import { evalSet } from '../world/eval';
 import type { EvalItem } from '../world/types';
 import { worldOf } from './data';
-import { answerAndJudge, summarize, type EvalPlan } from './evaluate';
+import { answerAndJudge, type EvalPlan } from './evaluate';
+import { summarize } from '../world/stats';
 
 /**
  * LIMA chose its checkpoint on a 50-prompt dev set. The fine-tuned model answers the dev prompts

@@ -27,7 +27,8 @@ import type {
 } from './api';
 import { batchFromRows, buildData, finetuneRows, pretrainRows, tokenizerOf, worldOf } from './data';
 import { DevSelection } from './dev';
-import { answerAndJudge, summarize, type EvalPlan } from './evaluate';
+import { answerAndJudge, type EvalPlan } from './evaluate';
+import { summarize } from '../world/stats';
 import { benchTraining, matmulPeak, wasmThreads } from './bench';
 import { checkFits } from './fit';
 import { initBackend, probeBackends } from './probe';

@@ -7,7 +7,7 @@ import { judge } from '../world/judge';
 import type { Conversation, EvalItem } from '../world/types';
 import { deriveSeed } from '../util/rng';
 import type { Spec } from '../spec';
-import type { Sample, ScoreSummary } from './api';
+import type { Sample } from './api';
 
 /** Prompts per generation batch: enough to amortise each step, small enough for the attention maps. */
 const GEN_BATCH = 64;
@@ -69,18 +69,4 @@ export async function answerAndJudge(
   }
   const pos = new Map(items.map((it, i) => [it.id, i]));
   return out.sort((a, b) => pos.get(a.promptId)! - pos.get(b.promptId)! || a.sample - b.sample);
-}
-
-/** Mean with a normal-approximation 95% interval (LIMA reports means with 95% CIs). */
-export function summarize(scores: readonly number[]): ScoreSummary {
-  const n = scores.length;
-  if (n === 0) return { mean: 0, ci95: 0, n: 0, excellent: 0 };
-  const mean = scores.reduce((a, b) => a + b, 0) / n;
-  const variance = n > 1 ? scores.reduce((a, b) => a + (b - mean) ** 2, 0) / (n - 1) : 0;
-  return {
-    mean,
-    ci95: 1.96 * Math.sqrt(variance / n),
-    n,
-    excellent: scores.filter((s) => s === 6).length / n,
-  };
 }
