@@ -119,6 +119,8 @@ async function run(arg) {
     executablePath: ensureChromium(),
     headless: true,
     args: CHROMIUM_ARGS,
+    // The app's offline service worker would serve an earlier build's precache: always run this build.
+    serviceWorkers: 'block',
   });
   const stop = async () => {
     await context.close().catch(() => {});
