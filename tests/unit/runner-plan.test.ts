@@ -62,7 +62,10 @@ describe('plan', () => {
       if (s.parent) expect(seen.has(s.parent)).toBe(true);
       seen.add(s.stageId);
     }
-    expect(p.runs.map((r) => r.examples)).toEqual([16, 32, 64, 128, 256].flatMap((n) => [n, n, n]));
+    // Sizes in the preset's order, each with its 3 seeds, doubling from the smallest (nested sets).
+    const sizes = p.runs.map((r) => r.examples).filter((_, i) => i % 3 === 0);
+    expect(sizes).toEqual([1, 2, 4, 8, 16].map((k) => k * sizes[0]));
+    expect(p.runs.map((r) => r.examples)).toEqual(sizes.flatMap((n) => [n, n, n]));
     expect(p.runs.every((r) => r.condition === 'all')).toBe(true);
   });
 
