@@ -20,7 +20,8 @@ export async function axeViolations(page: Page): Promise<string[]> {
     passes: unknown[];
   };
   // A check that passed nothing did not look at the page.
-  if (result.passes.length < 5) throw new Error(`axe checked almost nothing (${result.passes.length} passes)`);
+  if (result.passes.length < 5)
+    throw new Error(`axe checked almost nothing (${result.passes.length} passes)`);
   return result.violations
     .filter((v) => v.impact === 'serious' || v.impact === 'critical')
     .map(
