@@ -13,7 +13,11 @@ import {
   type TableRow,
 } from './types';
 
-const Num = v.number();
+/** JSON writes NaN (an interval over one response, a diverged loss) as null: read it back as NaN. */
+const Num = v.pipe(
+  v.nullable(v.number()),
+  v.transform((x) => x ?? NaN),
+);
 const Summary = v.object({ mean: Num, ci95: Num, n: Num, excellent: Num });
 const LossPointSchema = v.object({
   step: Num,

@@ -69,7 +69,7 @@ describe('npm run lab', () => {
     expect(first.out).toMatch(/done: 2 runs; stages computed 6, from cache 0/);
     expect(tableOf(first.out)[0]).toMatch(/^condition\s+examples\s+mean ± 95% CI\s+n/);
     const file = parseResultsFile(readFileSync(join(dir, 'whole.json'), 'utf8'), 'whole.json');
-    expect(file.ok && file.value.runs.map((r) => r.summary.n)).toEqual([10, 10]);
+    expect(file.ok ? file.value.runs.map((r) => r.summary.n) : file.errors).toEqual([10, 10]);
 
     const second = await lab(...args, '--out', join(dir, 'again.json'));
     expect(second.code, second.out).toBe(0);

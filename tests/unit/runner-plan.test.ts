@@ -101,10 +101,13 @@ describe('results files', () => {
   const results = p.runs.map((_, i) => resultOf(p, i, i < 3 ? [5, 6, 4, 5] : [3, 2, 4, 3]));
 
   it('round-trip through JSON and are refused with a clear message when damaged or foreign', () => {
+    // A task answered once has no interval (NaN), which JSON writes as null.
+    results[0].byTask = { verify: { mean: 5, ci95: NaN, n: 1, excellent: 0 } };
     const file = resultsFileOf(p.spec, null, results);
     const text = JSON.stringify(file);
     const back = parseResultsFile(text, 'a.json');
     expect(back.ok && back.value.runs.map((r) => r.runId)).toEqual(p.runs.map((r) => r.id));
+    expect(back.ok && back.value.runs[0].byTask.verify?.ci95).toBeNaN();
     expect(parseResultsFile(text.slice(0, text.length / 2), 'a.json')).toEqual({
       ok: false,
       errors: ['a.json is not a results file: it is not valid JSON (corrupted or cut short?)'],
