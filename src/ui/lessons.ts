@@ -12,6 +12,16 @@ export interface Lesson {
   question: string;
 }
 
+/** The plateau's 1× set: the smallest size its sweep fine-tunes on. */
+function smallestPlateauSize(): number {
+  const axis = presetById('plateau-toy')?.override.sweep?.axes?.find(
+    (a) => a.path === 'finetune.examples',
+  );
+  const sizes = (axis?.values ?? []).filter((v): v is number => typeof v === 'number');
+  if (sizes.length === 0) throw new Error('the plateau-toy preset has no finetune.examples axis');
+  return Math.min(...sizes);
+}
+
 export const LESSONS: readonly Lesson[] = [
   {
     title: 'Knowledge comes from pretraining',
@@ -25,7 +35,7 @@ export const LESSONS: readonly Lesson[] = [
     text: 'Now fine-tune on the smallest set only, with three seeds. Open the samples: does the model answer in the assistant format and stop at the end of its turn?',
     preset: 'plateau-toy',
     change: {
-      finetune: { examples: 16 },
+      finetune: { examples: smallestPlateauSize() },
       sweep: { axes: [{ path: 'finetune.seed', values: [1, 2, 3] }] },
     },
     question:

@@ -173,6 +173,7 @@ describe('a micro sweep in the page', () => {
         buffer: Buffer.from(text.slice(0, 200)),
       },
     ]);
+    await page.getByTestId('merge-summary').waitFor();
     expect(await page.getByTestId('merge-errors').textContent()).toContain(
       'broken.json is not a results file',
     );

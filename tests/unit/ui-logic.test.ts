@@ -6,7 +6,7 @@ import { Rng } from '../../src/util/rng';
 import { linkHash, readLink } from '../../src/ui/link';
 import { isHidden, unknownHideNames } from '../../src/ui/flags';
 import { errorTarget, parseAxisText, parseFieldText } from '../../src/ui/editor-fields';
-import { fieldInfo } from '../../src/spec';
+import { fieldInfo, resolveModel } from '../../src/spec';
 import { headToHead, hasSizeAxis, plateauSeries, pool, referenceRows } from '../../src/ui/series';
 import { planCost } from '../../src/ui/cost';
 import { LESSONS, lessonSpec } from '../../src/ui/lessons';
@@ -159,7 +159,8 @@ describe('results for charts', () => {
     expect(rows.every((r) => r.n === 300 && r.seeds === 3)).toBe(true);
     const series = plateauSeries(rows, true);
     expect(series).toHaveLength(1);
-    expect(series[0].points.map((p) => p.x)).toEqual([16, 32, 64, 128, 256]);
+    const sizes = spec.sweep.axes.find((a) => a.path === 'finetune.examples')!.values;
+    expect(series[0].points.map((p) => p.x)).toEqual(sizes);
     expect(series[0].reference).toBe(true);
   });
 
@@ -216,7 +217,9 @@ describe('cost, lessons and exports', () => {
     expect(c.pretrains).toBe(1);
     expect(c.finetunes).toBe(15);
     const s = runs.value[0].spec;
-    expect(c.tokens.pretrain).toBe(s.pretrain.steps * s.pretrain.batchSize * 128);
+    expect(c.tokens.pretrain).toBe(
+      s.pretrain.steps * s.pretrain.batchSize * resolveModel(s).blockSize,
+    );
     expect(c.trainFlops).toBeGreaterThan(0);
   });
   test('every lesson is a valid experiment, in the order the brief gives', () => {
@@ -230,7 +233,9 @@ describe('cost, lessons and exports', () => {
       'in-context-toy',
     ]);
     for (const l of LESSONS) expect(expandSweep(lessonSpec(l)).ok, l.title).toBe(true);
-    expect(lessonSpec(LESSONS[1]).finetune.examples).toBe(16);
+    // Lesson 2 is the plateau's 1× set: its smallest size.
+    const sizes = lessonSpec(LESSONS[2]).sweep.axes.find((a) => a.path === 'finetune.examples')!;
+    expect(lessonSpec(LESSONS[1]).finetune.examples).toBe(Math.min(...(sizes.values as number[])));
   });
   test('CSV quotes commas, quotes and line breaks', () => {
     expect(toCsv([{ a: 'x, y', b: 'say "hi"', c: 'two\nlines', d: 1.5 }])).toBe(
