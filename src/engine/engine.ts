@@ -70,11 +70,21 @@ export class Engine implements EngineApi {
     const device = (tf.backend() as unknown as { device?: GPUDevice }).device;
     if (!device || device === this.watched) return;
     this.watched = device;
-    void device.lost.then((info) => {
-      this.ctl.fail(
-        `the WebGPU device was lost (${info.reason ?? 'unknown'}: ${info.message}); resume from the last checkpoint (step ${this.lastCheckpoint}) on this or another backend`,
-      );
-    });
+    void device.lost.then((info) => this.ctl.fail(this.lostMessage(info)));
+  }
+
+  private lostMessage(info: GPUDeviceLostInfo): string {
+    return `the WebGPU device was lost (${info.reason ?? 'unknown'}: ${info.message}); resume from the last checkpoint (step ${this.lastCheckpoint}) on this or another backend`;
+  }
+
+  /**
+   * A GPU call in flight when the device goes (e.g. a read-back's mapAsync) can fail before
+   * `device.lost` resolves: such a failure gets the same message, with where to resume.
+   */
+  private async explainFailure(e: unknown): Promise<unknown> {
+    const message = e instanceof Error ? e.message : String(e);
+    if (!this.watched || !/device (was |is )?lost/i.test(message)) return e;
+    return new Error(this.lostMessage(await this.watched.lost));
   }
 
   async buildData(spec: Spec, hooks: Hooks): Promise<DataArtifact> {
@@ -184,6 +194,8 @@ export class Engine implements EngineApi {
           : undefined,
       });
       return await this.result(stageId, backend, model, adamw, r, p.steps, t0);
+    } catch (e) {
+      throw await this.explainFailure(e);
     } finally {
       trainer.dispose();
       adamw.dispose();
@@ -324,6 +336,8 @@ export class Engine implements EngineApi {
       const chosen = dev.choose(model);
       const out = await this.result(stageId, backend, model, null, r, totalSteps, t0, chosen);
       return { ...out, dev: dev.scores };
+    } catch (e) {
+      throw await this.explainFailure(e);
     } finally {
       trainer.dispose();
       adamw.dispose();
