@@ -46,5 +46,11 @@ export default defineConfig({
   // loaded module (the runner, a worker) would otherwise make the dev server reload open pages.
   optimizeDeps: { entries: ['index.html', 'src/**/*.{ts,svelte}', 'workers/**/*.ts'] },
   worker: { format: 'es' },
-  build: { target: 'es2022', chunkSizeWarningLimit: 4096 },
+  build: {
+    target: 'es2022',
+    chunkSizeWarningLimit: 4096,
+    // Minified, the threaded tfjs wasm backend fails in the engine worker ("e is not defined":
+    // its pthread code is shipped as source text and the minifier renames what that text names).
+    minify: false,
+  },
 });

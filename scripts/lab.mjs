@@ -193,8 +193,6 @@ async function serve() {
       build: {
         outDir,
         emptyOutDir: true,
-        // Minified, the threaded tfjs wasm backend fails in the worker ("e is not defined"); unminified it runs.
-        minify: false,
         rollupOptions: { input: { lab: join(ROOT, 'scripts', 'lab.html') } },
       },
     });
