@@ -13,14 +13,17 @@ afterAll(async () => {
   await browser?.close();
 });
 
-/** Two runs sharing one world and one pretraining; 60 steps leave a partial checkpoint at 25 and 50. */
+/**
+ * Two runs sharing one world and one pretraining. 600 steps (a partial checkpoint every 60) last
+ * long enough, even on an idle machine, for a test to interrupt pretraining in the middle.
+ */
 const micro: Spec = (() => {
   const r = parseSpec({
     backend: 'wasm',
     world: { people: 16, procedures: 2 },
     data: { vocabSize: 300, augmentation: 1 },
     model: { nLayer: 1, nEmbd: 32, nHead: 2, blockSize: 32 },
-    pretrain: { steps: 60, batchSize: 4, warmupSteps: 2 },
+    pretrain: { steps: 600, batchSize: 4, warmupSteps: 2 },
     finetune: { examples: 8, epochs: 2, batchSize: 4 },
     eval: { prompts: 10, devPrompts: 0, dialoguePrompts: 0, maxNewTokens: 8 },
     sweep: { axes: [{ path: 'finetune.examples', values: [4, 8] }] },
@@ -103,7 +106,7 @@ async function finish(page: Page): Promise<Summary> {
   });
 }
 
-/** Waits until the running pretraining has passed `step` (a partial checkpoint at 25 is then stored). */
+/** Waits until the running pretraining has passed `step` (a partial checkpoint at 120 is then stored). */
 async function waitForPretrainStep(page: Page, step: number): Promise<void> {
   await page.waitForFunction(
     (n) => {
@@ -167,7 +170,7 @@ describe('runner', () => {
     const context = await browser.newContext();
     const { page, errors } = await freshPage(context);
     await startSweep(page, micro);
-    await waitForPretrainStep(page, 30);
+    await waitForPretrainStep(page, 130);
     await page.reload();
     await ready(page);
     // The page knows which sweep was interrupted.
@@ -181,7 +184,11 @@ describe('runner', () => {
     expect(resumed.status).toBe('done');
     expect(resumed.counters.data).toEqual({ computed: 0, cached: 1, resumed: 0 });
     expect(resumed.counters.pretrain).toEqual({ computed: 1, cached: 0, resumed: 1 });
-    expect(resumed.stages.find((s) => s.stage === 'pretrain')?.resumedFrom).toBe(25);
+    // Resumed from a partial checkpoint taken before the reload, not from step 0 or the end.
+    const from = resumed.stages.find((s) => s.stage === 'pretrain')?.resumedFrom ?? 0;
+    expect(from % 60).toBe(0);
+    expect(from).toBeGreaterThanOrEqual(120);
+    expect(from).toBeLessThan(600);
     expect(resumed.results).toEqual(whole.results);
     expect(errors).toEqual([]);
     await context.close();
@@ -191,7 +198,7 @@ describe('runner', () => {
     const context = await browser.newContext();
     const { page } = await freshPage(context);
     await startSweep(page, micro, { opts: { stallMs: 5000 } });
-    await waitForPretrainStep(page, 30);
+    await waitForPretrainStep(page, 130);
     await page.evaluate(() =>
       (
         globalThis as unknown as { runner: { engineWorker: Worker } }
