@@ -4,37 +4,25 @@ import type {
   Checkpoint,
   Control,
   DataArtifact,
-  EvalResult,
+  EngineApi,
   Hooks,
   LossPoint,
   Progress,
   TrainResult,
 } from '../engine/api';
-import { stageIds, type Spec } from '../spec';
+import { stageIds } from '../spec';
 import { isQuotaError, type Store } from '../store/store';
 import type { StageRecord, TrainRecord } from '../store/db';
 import type { PlannedRun, PlannedStage, SweepPlan } from './plan';
 import type { PlanStage, RunResult } from './types';
 
-/** What the executor needs of the engine: the worker's API, or the Engine class itself in Node. */
-export interface EngineLike {
-  buildData(spec: Spec, hooks: Hooks): Promise<DataArtifact>;
-  pretrain(
-    spec: Spec,
-    data: DataArtifact,
-    resume: Checkpoint | null,
-    hooks: Hooks,
-  ): Promise<TrainResult>;
-  finetune(
-    spec: Spec,
-    data: DataArtifact,
-    base: Checkpoint,
-    resume: Checkpoint | null,
-    hooks: Hooks,
-  ): Promise<TrainResult>;
-  evaluate(spec: Spec, data: DataArtifact, model: Checkpoint, hooks: Hooks): Promise<EvalResult>;
+/**
+ * What the executor needs of the engine: the worker's API, or the Engine class itself in Node.
+ * Through comlink `control` answers with a promise, so it may return one.
+ */
+export type EngineLike = Pick<EngineApi, 'buildData' | 'pretrain' | 'finetune' | 'evaluate'> & {
   control(command: Control): void | Promise<void>;
-}
+};
 
 export type ExecEvent =
   | { type: 'stage-start'; stageId: string; resumedFrom?: number }
