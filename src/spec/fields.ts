@@ -5,6 +5,8 @@ import * as v from 'valibot';
 export interface FieldMeta {
   why: string;
   unit?: string;
+  /** Set on a reference to imported data: what the file is used as. */
+  imports?: 'corpus' | 'sft';
 }
 
 export function int(min: number, max: number, def: number, why: string, unit?: string) {
@@ -63,6 +65,46 @@ export function maybeInt(min: number, max: number, why: string, unit?: string) {
       v.minValue(min, `must be at least ${min}`),
       v.maxValue(max, `must be at most ${max}`),
       v.metadata({ why, unit } satisfies FieldMeta),
+    ),
+  );
+}
+
+const whole = (min: number, max: number) =>
+  v.pipe(
+    v.number('must be a number'),
+    v.integer('must be a whole number'),
+    v.minValue(min, `must be at least ${min}`),
+    v.maxValue(max, `must be at most ${max}`),
+  );
+
+/**
+ * A reference to a file imported in this browser: only its SHA-256, name and size travel in links
+ * and stage hashes; the text stays in the browser's store. Absent means "the world's own data".
+ */
+export function importRef(
+  kind: 'corpus' | 'sft',
+  maxBytes: number,
+  maxCount: number,
+  why: string,
+  unit: string,
+) {
+  return v.optional(
+    v.pipe(
+      v.strictObject({
+        hash: v.pipe(
+          v.string('must be text'),
+          v.regex(/^[0-9a-f]{64}$/, 'must be a SHA-256 hash (64 lowercase hex digits)'),
+        ),
+        name: v.pipe(
+          v.string('must be text'),
+          v.minLength(1, 'must not be empty'),
+          v.maxLength(200, 'must be at most 200 characters'),
+          v.regex(/^[^\p{Cc}]*$/u, 'must not contain control characters'),
+        ),
+        bytes: whole(1, maxBytes),
+        count: whole(1, maxCount),
+      }),
+      v.metadata({ why, unit, imports: kind } satisfies FieldMeta),
     ),
   );
 }

@@ -6,3 +6,4 @@ export * from './sweep';
 export * from './codec';
 export * from './models';
 export * from './introspect';
+export * from './imported';

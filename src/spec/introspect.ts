@@ -6,7 +6,10 @@ import type { FieldMeta } from './fields';
 export interface FieldInfo {
   path: string;
   section: string;
-  kind: 'int' | 'number' | 'choice' | 'bool';
+  /** 'import': a reference to an imported file (see `importRef`), set from the import panel. */
+  kind: 'int' | 'number' | 'choice' | 'bool' | 'import';
+  /** For kind 'import': what the file is used as. */
+  imports?: 'corpus' | 'sft';
   min?: number;
   max?: number;
   options?: string[];
@@ -50,6 +53,9 @@ function describe(path: string, section: string, schema: AnySchema): FieldInfo |
     info.options = [...(base.options ?? [])];
   } else if (base.type === 'boolean') {
     info.kind = 'bool';
+  } else if (base.type === 'strict_object' && meta.imports) {
+    info.kind = 'import';
+    info.imports = meta.imports;
   } else {
     return null;
   }

@@ -1,6 +1,7 @@
 // The experiment spec: one schema with defaults, bounds and a why per field — the single source of truth.
 import * as v from 'valibot';
-import { bool, choice, int, maybeInt, num } from './fields';
+import { bool, choice, importRef, int, maybeInt, num } from './fields';
+import { IMPORT_LIMITS } from '../data/import';
 import { MODEL_PRESETS, paramCount, trainingBytes, type ModelDims } from './models';
 
 /** Bumped when a stored or shared spec would read differently; see `migrate.ts`. */
@@ -41,6 +42,12 @@ const World = v.strictObject({
     'Share of entities never seen in fine-tuning; evaluation asks only about these.',
   ),
 });
+
+/** Where the spec names imported files; these fields are edited from the import panel, not swept. */
+export const IMPORT_PATHS = { corpus: 'data.importedCorpus', sft: 'data.importedSft' } as const;
+
+/** UTF-8 takes at most 3 bytes per UTF-16 code unit, so this bounds a file within the import limits. */
+const UTF8_PER_CHAR = 3;
 
 const Data = v.strictObject({
   augmentation: int(
@@ -84,6 +91,20 @@ const Data = v.strictObject({
     ['assistant', 'all'],
     'assistant',
     'Fine-tuning loss on assistant tokens only (LIMA) or on the whole conversation.',
+  ),
+  importedCorpus: importRef(
+    'corpus',
+    IMPORT_LIMITS.corpusChars * UTF8_PER_CHAR,
+    IMPORT_LIMITS.corpusDocuments,
+    "Your own text, mixed into the world's pretraining corpus rather than replacing it: the judge asks about the world's people, so the model must still read their facts.",
+    'documents',
+  ),
+  importedSft: importRef(
+    'sft',
+    IMPORT_LIMITS.jsonlChars * UTF8_PER_CHAR,
+    IMPORT_LIMITS.conversations,
+    "Your own LIMA JSONL replaces the world's SFT set: fine-tuning takes its first finetune.examples conversations (all if fewer); quality, tasks and dialogues no longer apply.",
+    'conversations',
   ),
 });
 

@@ -3,7 +3,7 @@ import * as v from 'valibot';
 import { contentHash } from '../util/hash';
 import { Rng } from '../util/rng';
 import { setPath } from '../util/paths';
-import { LIMITS, resolveModel, SECTIONS, SpecSchema, type Spec } from './schema';
+import { IMPORT_PATHS, LIMITS, resolveModel, SECTIONS, SpecSchema, type Spec } from './schema';
 import { formatIssues, type Result } from './validate';
 
 /** Stages of one run, in order; each is computed once and cached by its id. */
@@ -21,19 +21,26 @@ export interface Run {
   stages: StageIds;
 }
 
-/** Paths a sweep axis may name: every field of every section, plus `seed` and `backend`. */
-export const SWEEPABLE_PATHS: readonly string[] = Object.entries(SECTIONS).flatMap(
-  ([key, schema]) => {
+const IMPORTS: readonly string[] = Object.values(IMPORT_PATHS);
+
+/**
+ * Paths a sweep axis may name: every field of every section, plus `seed` and `backend`; not the
+ * references to imported files (a sweep value is a number, text or true/false, not a file).
+ */
+export const SWEEPABLE_PATHS: readonly string[] = Object.entries(SECTIONS)
+  .flatMap(([key, schema]) => {
     if (key === 'sweep') return [];
     const inner = 'wrapped' in schema ? schema.wrapped : schema;
     return 'entries' in inner ? Object.keys(inner.entries).map((f) => `${key}.${f}`) : [key];
-  },
-);
+  })
+  .filter((p) => !IMPORTS.includes(p));
 
 /**
  * Stage ids. Each hashes its parent's id and only the fields that change its output, so
  * the five fine-tuning sizes of a plateau share one world, one corpus and one pretraining.
- * The backend is part of the pretraining id: numbers are reproducible per backend.
+ * The backend is part of the pretraining id: numbers are reproducible per backend. An imported
+ * file enters by its content hash (never its name), so caches never mix runs on different data;
+ * without imports the ids are what they always were (undefined keys drop out of the hash).
  */
 export function stageIds(spec: Spec): StageIds {
   const { seed, data: d, finetune: f } = spec;
@@ -41,7 +48,12 @@ export function stageIds(spec: Spec): StageIds {
   const data = contentHash({
     stage: 'data',
     world,
-    corpus: { augmentation: d.augmentation, filler: d.filler, vocabSize: d.vocabSize },
+    corpus: {
+      augmentation: d.augmentation,
+      filler: d.filler,
+      vocabSize: d.vocabSize,
+      imported: d.importedCorpus?.hash,
+    },
   });
   const pretrain = contentHash({
     stage: 'pretrain',
@@ -59,10 +71,12 @@ export function stageIds(spec: Spec): StageIds {
     dialogues: d.dialogues,
     lossOn: d.lossOn,
   };
+  // Imported conversations replace the generated set, so the knobs that shape it drop out.
+  const trained = d.importedSft ? { imported: d.importedSft.hash, lossOn: d.lossOn } : sft;
   // In-context alignment trains nothing: its "fine-tune" stage depends only on how it prompts.
   const finetune =
     f.method === 'sft'
-      ? contentHash({ stage: 'finetune', pretrain, finetune: f, sft })
+      ? contentHash({ stage: 'finetune', pretrain, finetune: f, sft: trained })
       : contentHash({
           stage: 'finetune',
           pretrain,

@@ -19,3 +19,11 @@ export function hashParts(parts: readonly (string | number)[]): string {
 export function bytesHash(bytes: Uint8Array, length = 16): string {
   return bytesToHex(sha256(bytes)).slice(0, length);
 }
+
+/**
+ * Full hex SHA-256 of a text's UTF-8 bytes: the identity of an imported file. Hashing the text (not
+ * the raw file) lets the engine verify what it was handed; for a UTF-8 file it is the file's hash.
+ */
+export function textSha256(text: string): string {
+  return bytesToHex(sha256(utf8ToBytes(text)));
+}

@@ -27,6 +27,13 @@ function arbField(f: FieldInfo): fc.Arbitrary<unknown> {
       return fc.constantFrom(...f.options!);
     case 'bool':
       return fc.boolean();
+    case 'import':
+      return fc.record({
+        hash: fc.stringMatching(/^[0-9a-f]{64}$/),
+        name: fc.stringMatching(/^[\w .()-]{1,40}$/),
+        bytes: fc.integer({ min: 1, max: 1e8 }),
+        count: fc.integer({ min: 1, max: f.max ?? 1000 }),
+      });
   }
 }
 
