@@ -57,11 +57,30 @@ export interface SweepRecord {
   updatedAt: number;
 }
 
+/**
+ * A file imported in this browser, keyed by the SHA-256 of its text (what specs name). Kept until
+ * the user deletes it: it cannot be recomputed, so it is never evicted like a checkpoint.
+ */
+export interface ImportRecord {
+  hash: string;
+  name: string;
+  /** What it was imported as; a spec's field decides what a run uses it for. */
+  kind: 'corpus' | 'sft';
+  text: string;
+  /** UTF-8 bytes of the text. */
+  bytes: number;
+  /** Documents (corpus) or conversations (JSONL). */
+  count: number;
+  /** ms since epoch. */
+  addedAt: number;
+}
+
 export interface LabDB extends DBSchema {
   stages: { key: string; value: StageRecord };
   checkpoints: { key: string; value: CheckpointRecord; indexes: { lastUsed: number } };
   runs: { key: string; value: RunRecord };
   sweeps: { key: string; value: SweepRecord; indexes: { updatedAt: number } };
+  imports: { key: string; value: ImportRecord };
 }
 
 type UpgradeTx = IDBPTransaction<LabDB, StoreNames<LabDB>[], 'versionchange'>;
@@ -71,6 +90,7 @@ type UpgradeTx = IDBPTransaction<LabDB, StoreNames<LabDB>[], 'versionchange'>;
  * that last ran version 1 gets steps 1.. applied, and keeps its data.
  * v1: stage results, checkpoints and runs.
  * v2: the checkpoints' LRU index (eviction under a size budget) and the sweeps store (resume after a reload).
+ * v3: the imports store (your own data, by content hash).
  */
 export const UPGRADES: ((db: IDBPDatabase<LabDB>, tx: UpgradeTx) => void)[] = [
   (db) => {
@@ -81,6 +101,9 @@ export const UPGRADES: ((db: IDBPDatabase<LabDB>, tx: UpgradeTx) => void)[] = [
   (db, tx) => {
     tx.objectStore('checkpoints').createIndex('lastUsed', 'lastUsed');
     db.createObjectStore('sweeps', { keyPath: 'sweepId' }).createIndex('updatedAt', 'updatedAt');
+  },
+  (db) => {
+    db.createObjectStore('imports', { keyPath: 'hash' });
   },
 ];
 

@@ -3,6 +3,7 @@ import type { Checkpoint } from '../engine/api';
 import {
   openLabDB,
   type CheckpointRecord,
+  type ImportRecord,
   type LabDatabase,
   type RunRecord,
   type StageRecord,
@@ -96,6 +97,15 @@ export class Store<R = unknown> {
 
   async putRun(record: RunRecord<R>): Promise<void> {
     await this.withRoom(() => this.db.put('runs', record), 'a result');
+  }
+
+  /** An imported file by the hash a spec names (imports are written by the page, see `imports.ts`). */
+  getImport(hash: string): Promise<ImportRecord | undefined> {
+    return this.db.get('imports', hash);
+  }
+
+  async hasImport(hash: string): Promise<boolean> {
+    return (await this.db.getKey('imports', hash)) !== undefined;
   }
 
   getSweep(sweepId: string): Promise<SweepRecord | undefined> {
