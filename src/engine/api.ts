@@ -1,5 +1,5 @@
 // The typed contract between the page (runner, UI) and the engine worker: only plain data and buffers cross.
-import type { Spec, Stage } from '../spec';
+import type { ImportKind, Spec, Stage } from '../spec';
 import type { Score, TaskType } from '../world/types';
 
 export type BackendName = 'webgpu' | 'wasm' | 'cpu';
@@ -127,6 +127,15 @@ export interface Generated {
   tokens: number;
 }
 
+/** An imported file's text, handed to the engine by the runner; the engine checks it against `hash`. */
+export interface ImportFile {
+  kind: ImportKind;
+  /** Hex SHA-256 of the text's UTF-8 bytes, as the spec names it. */
+  hash: string;
+  name: string;
+  text: string;
+}
+
 /** Callbacks the page passes (wrapped in comlink `proxy`). */
 export interface Hooks {
   onProgress(p: Progress): void;
@@ -139,6 +148,11 @@ export type Control = 'pause' | 'resume' | 'cancel';
 /** What the engine worker exposes. Every stage is a pure function of the spec and its inputs. */
 export interface EngineApi {
   probe(override?: BackendName | 'auto'): Promise<BackendReport>;
+  /**
+   * The imported files the next stages read: each is verified against its hash and parsed once,
+   * and replaces what an earlier call handed over. Returns the documents / conversations of each.
+   */
+  useImports(files: ImportFile[]): Promise<{ hash: string; kind: ImportKind; count: number }[]>;
   buildData(spec: Spec, hooks: Hooks): Promise<DataArtifact>;
   pretrain(
     spec: Spec,

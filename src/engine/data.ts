@@ -1,4 +1,4 @@
-// The data a stage needs, rebuilt from the spec (world, corpus, tokenizer) and kept while the worker lives.
+// The data a stage needs, rebuilt from the spec (world, imports, corpus, tokenizer) and kept while the worker lives.
 import { Tokenizer } from '../data/tokenizer';
 import { packBlocks, sftRows } from '../data/batches';
 import { encodeChat } from '../data/chat';
@@ -8,6 +8,9 @@ import { sftSet } from '../world/sft';
 import { stageIds, type Spec } from '../spec';
 import type { DataArtifact } from './api';
 import type { Batch } from '../train/step';
+import { Rng } from '../util/rng';
+import type { Conversation } from '../world/types';
+import { importedConversations, importedDocs } from './imports';
 
 /** The last world and packed corpus: a sweep's runs share them, so build each once. */
 let world: { id: string; world: World } | null = null;
@@ -23,11 +26,24 @@ export function tokenizerOf(data: DataArtifact): Tokenizer {
   return Tokenizer.deserialize(data.tokenizer);
 }
 
-/** Builds the world, its pretraining corpus and the tokenizer trained on that corpus. */
+/**
+ * The pretraining documents: the world's corpus, with an imported corpus mixed in (a seeded shuffle
+ * of both, so batches draw each in proportion to its length). The judge only asks about the world's
+ * people, so their facts stay in; without an import this is exactly the world's corpus.
+ */
+export function corpusDocs(spec: Spec): string[] {
+  const imported = importedDocs(spec);
+  const world = pretrainCorpus(worldOf(spec), spec);
+  if (imported.length === 0) return world;
+  return Rng.derive(spec.seed, 'corpus-import').shuffle([...world, ...imported]);
+}
+
+/** Builds the world, its pretraining corpus (with any import) and the tokenizer trained on it. */
 export function buildData(spec: Spec): DataArtifact {
   const t0 = performance.now();
+  const imported = importedDocs(spec);
   const w = worldOf(spec);
-  const docs = pretrainCorpus(w, spec);
+  const docs = corpusDocs(spec);
   const tok = Tokenizer.train(docs, spec.data.vocabSize);
   const chars = docs.reduce((n, d) => n + d.length, 0);
   const tokens = docs.reduce((n, d) => n + tok.encode(d).length, 0);
@@ -41,6 +57,12 @@ export function buildData(spec: Spec): DataArtifact {
       characters: chars,
       tokens,
       charsPerToken: chars / Math.max(1, tokens),
+      ...(imported.length
+        ? {
+            importedDocuments: imported.length,
+            importedCharacters: imported.reduce((n, d) => n + d.length, 0),
+          }
+        : {}),
     },
     ms: performance.now() - t0,
   };
@@ -51,10 +73,25 @@ export function pretrainRows(spec: Spec, data: DataArtifact, blockSize: number):
   const key = `${data.stageId}:${blockSize}`;
   if (corpus?.key !== key) {
     const tok = tokenizerOf(data);
-    const docs = pretrainCorpus(worldOf(spec), spec).map((d) => tok.encode(d));
+    const docs = corpusDocs(spec).map((d) => tok.encode(d));
     corpus = { key, rows: packBlocks(docs, blockSize, tok.special.bos) };
   }
   return corpus.rows;
+}
+
+/**
+ * The fine-tuning set. Imported: its first finetune.examples conversations in file order (so sizes
+ * nest as the world's do), or all of them when the file has fewer — `note` then says so.
+ */
+export function sftConversations(spec: Spec): { conversations: Conversation[]; note?: string } {
+  const imported = importedConversations(spec);
+  if (!imported) return { conversations: sftSet(worldOf(spec), spec) };
+  const n = spec.finetune.examples;
+  if (imported.length >= n) return { conversations: imported.slice(0, n) };
+  return {
+    conversations: imported,
+    note: `the imported file has ${imported.length} conversations, fewer than finetune.examples = ${n}: fine-tuning uses all ${imported.length}`,
+  };
 }
 
 /** SFT examples in the chat template, one per row, with their per-target loss weights. */
@@ -62,14 +99,14 @@ export function finetuneRows(
   spec: Spec,
   tok: Tokenizer,
   blockSize: number,
-): { ids: Int32Array; mask: Float32Array; rows: number; lengths: Int32Array } {
+): { ids: Int32Array; mask: Float32Array; rows: number; lengths: Int32Array; note?: string } {
   const maxLength = Math.min(spec.finetune.maxLength ?? blockSize, blockSize) + 1;
-  const examples = sftSet(worldOf(spec), spec).map((c) =>
-    encodeChat(c, tok, maxLength, spec.data.lossOn),
-  );
+  const { conversations, note } = sftConversations(spec);
+  const examples = conversations.map((c) => encodeChat(c, tok, maxLength, spec.data.lossOn));
   return {
     ...sftRows(examples, blockSize, tok.special.pad),
     lengths: Int32Array.from(examples, (e) => Math.min(e.ids.length, blockSize + 1)),
+    note,
   };
 }
 

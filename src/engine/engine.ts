@@ -23,10 +23,12 @@ import type {
   EvalResult,
   Generated,
   Hooks,
+  ImportFile,
   TrainResult,
 } from './api';
 import { batchFromRows, buildData, finetuneRows, pretrainRows, tokenizerOf, worldOf } from './data';
 import { DevSelection } from './dev';
+import { useImports as setImports } from './imports';
 import { answerAndJudge, type EvalPlan } from './evaluate';
 import { summarize } from '../world/stats';
 import { benchTraining, matmulPeak, wasmThreads } from './bench';
@@ -85,6 +87,10 @@ export class Engine implements EngineApi {
     const message = e instanceof Error ? e.message : String(e);
     if (!this.watched || !/device (was |is )?lost/i.test(message)) return e;
     return new Error(this.lostMessage(await this.watched.lost));
+  }
+
+  async useImports(files: ImportFile[]) {
+    return setImports(files);
   }
 
   async buildData(spec: Spec, hooks: Hooks): Promise<DataArtifact> {
@@ -263,6 +269,10 @@ export class Engine implements EngineApi {
     const sft = finetuneRows(spec, tok, cfg.blockSize);
     const stepsPerEpoch = Math.ceil(sft.rows / f.batchSize);
     const totalSteps = stepsPerEpoch * f.epochs;
+    if (sft.note) {
+      const at = resume?.step ?? 0;
+      hooks.onProgress({ stage: 'finetune', stageId, step: at, totalSteps, message: sft.note });
+    }
     // A fresh optimizer for fine-tuning; a resumed fine-tune carries its own state.
     const { model, adamw } = restoreTraining(
       cfg,
