@@ -13,6 +13,7 @@ import type {
 import { stageIds } from '../spec';
 import { isQuotaError, type Store } from '../store/store';
 import type { StageRecord, TrainRecord } from '../store/db';
+import { loadImports, neededImports } from './imports';
 import type { PlannedRun, PlannedStage, SweepPlan } from './plan';
 import type { PlanStage, RunResult } from './types';
 
@@ -20,7 +21,10 @@ import type { PlanStage, RunResult } from './types';
  * What the executor needs of the engine: the worker's API, or the Engine class itself in Node.
  * Through comlink `control` answers with a promise, so it may return one.
  */
-export type EngineLike = Pick<EngineApi, 'buildData' | 'pretrain' | 'finetune' | 'evaluate'> & {
+export type EngineLike = Pick<
+  EngineApi,
+  'useImports' | 'buildData' | 'pretrain' | 'finetune' | 'evaluate'
+> & {
   control(command: Control): void | Promise<void>;
 };
 
@@ -119,8 +123,12 @@ export class Executor {
     return new Map(plan.stages.map((s) => [s.stageId, out.get(s.stageId)!]));
   }
 
-  /** Runs the plan to the end; throws CancelledSweep when cancelled, or the first stage error. */
+  /**
+   * Runs the plan to the end; throws CancelledSweep when cancelled, or the first stage error. The
+   * imported files it reads go to the engine first: a missing one stops the sweep before any stage.
+   */
   async run(plan: SweepPlan, statuses: Map<string, StagePlanStatus>): Promise<void> {
+    await this.engine.useImports(await loadImports(this.store, neededImports(plan, statuses)));
     const byId = new Map(plan.stages.map((s) => [s.stageId, s]));
     const results = new Map<string, Promise<unknown>>();
     const ensure = (s: PlannedStage): Promise<unknown> => {

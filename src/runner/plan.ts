@@ -63,15 +63,22 @@ export function stageWork(stage: PlanStage, spec: Spec): number {
   const e = spec.eval;
   switch (stage) {
     case 'data':
-      // Building the world, corpus and BPE tokenizer: roughly proportional to the corpus.
-      return 2e6 * spec.world.people * spec.data.augmentation + 1e6 * spec.world.procedures;
+      // Building the world, corpus and BPE tokenizer: roughly proportional to the corpus (a
+      // biography of ~300 characters costs about 2e6, so an imported character about 7e3).
+      return (
+        2e6 * spec.world.people * spec.data.augmentation +
+        1e6 * spec.world.procedures +
+        7e3 * (spec.data.importedCorpus?.bytes ?? 0)
+      );
     case 'pretrain':
       return 6 * n * spec.pretrain.steps * spec.pretrain.batchSize * m.blockSize;
     case 'finetune': {
       const f = spec.finetune;
       // In-context alignment trains nothing: no work, and no rate to learn from it.
       if (f.method !== 'sft') return 0;
-      const steps = Math.ceil(f.examples / f.batchSize) * f.epochs;
+      // A short imported file trains on all it has, however many examples were asked for.
+      const examples = Math.min(f.examples, spec.data.importedSft?.count ?? Infinity);
+      const steps = Math.ceil(examples / f.batchSize) * f.epochs;
       return 6 * n * steps * f.batchSize * (m.blockSize / 2);
     }
     case 'eval': {

@@ -2,7 +2,9 @@
 import type { BackendName, Progress } from '../engine/api';
 import type { Spec } from '../spec';
 import { Store, requestPersistence } from '../store/store';
+import { MissingImportError } from '../spec';
 import { asPlanned, CancelledSweep, Executor, type ExecEvent } from './execute';
+import { missingImports, neededImports } from './imports';
 import { PLAN_STAGES, planSweep, type SweepPlan } from './plan';
 import { resultsFileOf } from './results';
 import type {
@@ -133,7 +135,14 @@ export class SweepRunner implements Runner {
     const plan = planned.value;
     const store = await this.openStore();
     const classifier = new Executor(
-      { buildData: never, pretrain: never, finetune: never, evaluate: never, control: () => {} },
+      {
+        useImports: never,
+        buildData: never,
+        pretrain: never,
+        finetune: never,
+        evaluate: never,
+        control: () => {},
+      },
       store,
       { onEvent: () => {} },
     );
@@ -242,6 +251,16 @@ export class SweepRunner implements Runner {
       await record('done');
       return this.state;
     }
+    const statuses = new Map(
+      this.state.stages.map((s) => [s.stageId, s.status as 'cached' | 'queued']),
+    );
+    // A file named by a shared link may never have been imported here: say which, before any work.
+    const missing = await missingImports(store, neededImports(plan, statuses));
+    if (missing.length) {
+      this.set({ status: 'failed', etaSec: null });
+      this.say('error', new MissingImportError(missing).message);
+      return this.state;
+    }
     await record('running');
     this.set({ status: 'running' });
     if (!this.host?.alive) this.host = new WorkerHost({ stallMs: this.o.stallMs ?? 300_000 });
@@ -249,9 +268,6 @@ export class SweepRunner implements Runner {
     try {
       const report = await engine.probe(plan.spec.backend);
       this.set({ backend: report.chosen, device: deviceOf(report.chosen, report) });
-      const statuses = new Map(
-        this.state.stages.map((s) => [s.stageId, s.status as 'cached' | 'queued']),
-      );
       this.executor = new Executor(engine, store, { onEvent: (e) => this.onEvent(e) });
       await this.executor.run(plan, statuses);
       this.set({ status: 'done', fraction: 1, etaSec: 0 });
@@ -364,6 +380,9 @@ export class SweepRunner implements Runner {
   }
 
   private onProgress(stageId: string, p: Progress, now: number): void {
+    // Training stages speak only when something needs saying (a checkpoint not stored, a short import).
+    if (p.message && (p.stage === 'pretrain' || p.stage === 'finetune'))
+      this.say('info', `${p.stage} ${stageId.slice(0, 8)}: ${p.message}`);
     const t = this.spent.get(stageId);
     if (t) t.ms = now - t.start;
     const fraction = p.totalSteps > 0 ? Math.min(1, p.step / p.totalSteps) : 0;

@@ -110,6 +110,7 @@ export class WorkerHost {
       });
     return {
       probe: (o) => this.call(() => r.probe(o)),
+      useImports: (files) => this.call(() => r.useImports(files)),
       buildData: (s, h) => this.call(() => r.buildData(s, wrapHooks(h))),
       pretrain: (s, d, res, h) => this.call(() => r.pretrain(s, d, res, wrapHooks(h))),
       finetune: (s, d, b, res, h) => this.call(() => r.finetune(s, d, b, res, wrapHooks(h))),
