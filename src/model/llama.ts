@@ -4,6 +4,9 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import { ffnHidden, paramCount, resolveModel, type Spec } from '../spec';
 import { Rng } from '../util/rng';
+import { embed, linear, matMul4, maskedCrossEntropy } from './ops';
+
+export { options, maskedCrossEntropy, type Kernels } from './ops';
 
 export interface ModelConfig {
   nLayer: number;
@@ -26,9 +29,9 @@ export function configParamCount(cfg: ModelConfig): number {
 }
 
 /**
- * Every weight, in a fixed order (checkpoints and the optimizer rely on it). q,k,v are one
- * (C, 3C) matrix and the SwiGLU gate and up projections one (C, 2H) matrix: one matmul each
- * instead of three and two, which matters when op dispatch dominates small models.
+ * Every weight, in a fixed order (checkpoints and the optimizer rely on it). q,k,v are stored
+ * as one (C, 3C) matrix and the SwiGLU gate and up projections as one (C, 2H) matrix, which
+ * keeps the parameter list (and the optimizer's ops per step) short.
  */
 export function paramShapes(cfg: ModelConfig): [string, number[]][] {
   const { nEmbd: c, ffnHidden: h, vocabSize: v } = cfg;
@@ -209,77 +212,9 @@ export interface ForwardOptions {
 
 const RMS_EPS = 1e-5;
 
-/**
- * `stockGradients`: use tfjs's own matMul gradient (transposed operands) instead of `linear`'s.
- * Only the benchmark sets it, to measure in one run what the transpose-free gradient gains.
- */
-export const options = { stockGradients: false };
-
-/**
- * One-hot rows as float32. tfjs-wasm's OneHot ignores the dtype argument and writes int32 bits
- * (1 reads as 1.4e-45 when taken as float32), so the cast is explicit.
- */
-function oneHot(ids: tf.Tensor, depth: number): tf.Tensor2D {
-  return tf.cast(tf.oneHot(ids as tf.Tensor1D, depth), 'float32') as tf.Tensor2D;
-}
-
-type GradFunc = (dy: tf.Tensor, saved: tf.Tensor[]) => tf.Tensor[];
-
-/** tf.customGrad with its inputs as a list (tfjs types the variadic form loosely). */
-function withGrad(
-  forward: (inputs: tf.Tensor[], save: tf.GradSaveFunc) => { value: tf.Tensor; gradFunc: GradFunc },
-): (...inputs: tf.Tensor[]) => tf.Tensor {
-  const f = (...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
-    const save = args.pop() as tf.GradSaveFunc;
-    return forward(args as tf.Tensor[], save);
-  };
-  return tf.customGrad(f as Parameters<typeof tf.customGrad>[0]) as (
-    ...inputs: tf.Tensor[]
-  ) => tf.Tensor;
-}
-
 function rmsNorm(x: tf.Tensor, gain: tf.Tensor): tf.Tensor {
   const ms = tf.mean(tf.square(x), -1, true);
   return tf.mul(tf.mul(x, tf.rsqrt(tf.add(ms, RMS_EPS))), gain);
-}
-
-/**
- * Token embedding as a gather whose gradient is a one-hot matmul: tfjs-wasm has no
- * UnsortedSegmentSum (gather's stock gradient), and a matmul runs fast on every backend.
- */
-function embed(wte: tf.Tensor, ids: tf.Tensor1D, vocabSize: number): tf.Tensor {
-  // Every tensor the gradient needs is an input and saved: the forward's scope is disposed.
-  const f = withGrad(([w, idx], save) => {
-    save([idx]);
-    return {
-      value: tf.gather(w, idx),
-      gradFunc: (dy, [i]) => [
-        tf.matMul(tf.transpose(oneHot(i as tf.Tensor1D, vocabSize)), dy as tf.Tensor2D),
-        tf.zerosLike(i),
-      ],
-    };
-  });
-  return f(wte, ids);
-}
-
-/**
- * x @ w for x (N, K), w (K, M), with a gradient that never asks matMul to transpose an operand:
- * tfjs-wasm's fast (XNNPACK) path covers plain products only, and a transposed operand runs
- * ~10× slower there, while an explicit transpose is a cheap copy.
- */
-function linear(x: tf.Tensor, w: tf.Tensor): tf.Tensor2D {
-  if (options.stockGradients) return tf.matMul(x as tf.Tensor2D, w as tf.Tensor2D);
-  const f = withGrad(([a, b], save) => {
-    save([a, b]);
-    return {
-      value: tf.matMul(a as tf.Tensor2D, b as tf.Tensor2D),
-      gradFunc: (dy, [a2, b2]) => [
-        tf.matMul(dy as tf.Tensor2D, tf.transpose(b2) as tf.Tensor2D),
-        tf.matMul(tf.transpose(a2) as tf.Tensor2D, dy as tf.Tensor2D),
-      ],
-    };
-  });
-  return f(x, w) as tf.Tensor2D;
 }
 
 /** Inverted dropout: the expected activation stays the same. */
@@ -311,7 +246,9 @@ export function hidden(model: Llama, ids: tf.Tensor2D, opts: ForwardOptions): tf
     const rate = opts.dropout?.rates[l] ?? 0;
     // Attention: x + Wo · softmax(QKᵀ/√hs + mask) · V
     const h = rmsNorm(x, p[`h${l}.attnNorm`]);
-    const [q0, k0, v0] = tf.split(linear(h, p[`h${l}.wqkv`]), 3, 1);
+    // Splitting the (C, 3C) weight, not the (B·T, 3C) product: tfjs-wasm's slice copies its
+    // whole input per output, so splitting activations cost more than the matmuls it saved.
+    const [q0, k0, v0] = tf.split(p[`h${l}.wqkv`], 3, 1).map((w) => linear(h, w));
     const q = heads(rope(q0, opts.cos, opts.sin, model.consts.rotateHalf));
     let k = heads(rope(k0, opts.cos, opts.sin, model.consts.rotateHalf));
     let v = heads(v0);
@@ -323,18 +260,22 @@ export function hidden(model: Llama, ids: tf.Tensor2D, opts: ForwardOptions): tf
       }
       opts.cache[l] = { k: tf.keep(k) as tf.Tensor4D, v: tf.keep(v) as tf.Tensor4D };
     }
+    const tKeys = k.shape[2] as number;
     const scores = tf.add(
-      tf.mul(tf.matMul(q as tf.Tensor4D, k as tf.Tensor4D, false, true), 1 / Math.sqrt(hs)),
+      tf.mul(
+        tf.reshape(matMul4(q, tf.transpose(k, [0, 1, 3, 2])), [B, H, T, tKeys]),
+        1 / Math.sqrt(hs),
+      ),
       opts.mask,
     ); // (B, H, T, tKeys)
-    const y = tf.matMul(tf.softmax(scores), v as tf.Tensor4D); // (B, H, T, hs)
+    const y = matMul4(tf.softmax(scores), v); // (B, H, T, hs)
     const merged = tf.reshape(tf.transpose(y, [0, 2, 1, 3]), [B * T, C]);
     const attnOut = linear(merged, p[`h${l}.wo`]);
     x = tf.add(x, residualDropout(attnOut, rate, dropSeed?.seed31() ?? 0));
 
     // SwiGLU MLP: x + W2 · (silu(x·W1) ⊙ x·W3)
     const h2 = rmsNorm(x, p[`h${l}.mlpNorm`]);
-    const [gate, up] = tf.split(linear(h2, p[`h${l}.w13`]), 2, 1);
+    const [gate, up] = tf.split(p[`h${l}.w13`], 2, 1).map((w) => linear(h2, w));
     const act = tf.mul(tf.mul(gate, tf.sigmoid(gate)), up); // (B·T, H)
     const mlpOut = linear(act, p[`h${l}.w2`]);
     x = tf.add(x, residualDropout(mlpOut, rate, dropSeed?.seed31() ?? 0));
@@ -353,39 +294,6 @@ export function causalMask(T: number): tf.Tensor2D {
   const m = new Float32Array(T * T);
   for (let i = 0; i < T; i++) for (let j = i + 1; j < T; j++) m[i * T + j] = -1e9;
   return tf.tensor2d(m, [T, T]);
-}
-
-/**
- * Mean cross-entropy of logits (N, V) against targets (N), weighted per position (0 = no loss,
- * e.g. prompt tokens in fine-tuning). Its gradient is written out — (softmax − onehot)·w/Σw —
- * which is one fused expression instead of the many ops of autodiff through log-softmax.
- */
-export function maskedCrossEntropy(
-  logits: tf.Tensor2D,
-  targets: tf.Tensor1D,
-  weights: tf.Tensor1D,
-): tf.Scalar {
-  const V = logits.shape[1];
-  const f = withGrad(([z, tgt, wt], save) => {
-    const onehot = oneHot(tgt as tf.Tensor1D, V); // (N, V)
-    // One exp serves both the loss (log-sum-exp, stable) and the gradient (softmax).
-    const m = tf.max(z, -1, true); // (N, 1)
-    const e = tf.exp(tf.sub(z, m)); // (N, V)
-    const sumE = tf.sum(e, -1, true); // (N, 1)
-    const lse = tf.add(m, tf.log(sumE));
-    const nll = tf.sub(lse, tf.sum(tf.mul(z, onehot), -1, true)); // (N, 1)
-    const w = tf.div(tf.reshape(wt, [-1, 1]), tf.maximum(tf.sum(wt), 1e-9)); // (N, 1), sums to 1
-    save([tf.div(e, sumE), onehot, w, tgt]);
-    return {
-      value: tf.sum(tf.mul(nll, w)),
-      gradFunc: (dy, [probs, oh, w2, tgt2]) => [
-        tf.mul(tf.sub(probs, oh), tf.mul(w2, dy)),
-        tf.zerosLike(tgt2),
-        tf.zerosLike(w2),
-      ],
-    };
-  });
-  return f(logits, targets, weights) as tf.Scalar;
 }
 
 /** Training forward: ids and targets (B, T), weights (B, T) → mean loss over weighted targets. */

@@ -1,0 +1,121 @@
+// The model's operations with hand-written gradients, each chosen for speed on tfjs-wasm (see `npm run bench`).
+import * as tf from '@tensorflow/tfjs-core';
+import { bmm } from './bmm';
+
+/**
+ * Which kernels run; only the benchmark changes this, to measure in one run what each gains.
+ * `fast`: transpose-free `linear` gradients, `bmm` for attention and (on wasm, set by the engine)
+ * a shared-memory Identity; `no-bmm` and `no-share` leave one of those out; `stock`: tfjs's own
+ * kernels and gradients everywhere.
+ */
+export type Kernels = 'fast' | 'no-bmm' | 'no-share' | 'stock';
+export const options: { kernels: Kernels } = { kernels: 'fast' };
+
+/**
+ * One-hot rows as float32. tfjs-wasm's OneHot ignores the dtype argument and writes int32 bits
+ * (1 reads as 1.4e-45 when taken as float32), so the cast is explicit.
+ */
+function oneHot(ids: tf.Tensor, depth: number): tf.Tensor2D {
+  return tf.cast(tf.oneHot(ids as tf.Tensor1D, depth), 'float32') as tf.Tensor2D;
+}
+
+type GradFunc = (dy: tf.Tensor, saved: tf.Tensor[]) => tf.Tensor[];
+
+/** tf.customGrad with its inputs as a list (tfjs types the variadic form loosely). */
+function withGrad(
+  forward: (inputs: tf.Tensor[], save: tf.GradSaveFunc) => { value: tf.Tensor; gradFunc: GradFunc },
+): (...inputs: tf.Tensor[]) => tf.Tensor {
+  const f = (...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+    const save = args.pop() as tf.GradSaveFunc;
+    return forward(args as tf.Tensor[], save);
+  };
+  return tf.customGrad(f as Parameters<typeof tf.customGrad>[0]) as (
+    ...inputs: tf.Tensor[]
+  ) => tf.Tensor;
+}
+
+/**
+ * Token embedding as a gather whose gradient is a one-hot matmul: tfjs-wasm has no
+ * UnsortedSegmentSum (gather's stock gradient), and a matmul runs fast on every backend.
+ */
+export function embed(wte: tf.Tensor, ids: tf.Tensor1D, vocabSize: number): tf.Tensor {
+  // Every tensor the gradient needs is an input and saved: the forward's scope is disposed.
+  const f = withGrad(([w, idx], save) => {
+    save([idx]);
+    return {
+      value: tf.gather(w, idx),
+      // dW (V, C) = onehotᵀ · dy, computed as (dyᵀ · onehot)ᵀ: the transposes are of the small
+      // (N, C) and (C, V) matrices rather than the (N, V) one-hot.
+      gradFunc: (dy, [i]) => [
+        tf.transpose(
+          tf.matMul(tf.transpose(dy) as tf.Tensor2D, oneHot(i as tf.Tensor1D, vocabSize)),
+        ),
+        tf.zerosLike(i),
+      ],
+    };
+  });
+  return f(wte, ids);
+}
+
+/**
+ * x @ w for x (N, K), w (K, M), with a gradient that never asks matMul to transpose an operand:
+ * tfjs-wasm's fast (XNNPACK) path covers plain products only, and a transposed operand runs
+ * ~10× slower there, while an explicit transpose is a cheap copy.
+ */
+export function linear(x: tf.Tensor, w: tf.Tensor): tf.Tensor2D {
+  if (options.kernels === 'stock') return tf.matMul(x as tf.Tensor2D, w as tf.Tensor2D);
+  const f = withGrad(([a, b], save) => {
+    save([a, b]);
+    return {
+      value: tf.matMul(a as tf.Tensor2D, b as tf.Tensor2D),
+      gradFunc: (dy, [a2, b2]) => [
+        tf.matMul(dy as tf.Tensor2D, tf.transpose(b2) as tf.Tensor2D),
+        tf.matMul(tf.transpose(a2) as tf.Tensor2D, dy as tf.Tensor2D),
+      ],
+    };
+  });
+  return f(x, w) as tf.Tensor2D;
+}
+
+/** (B, H, M, K) · (B, H, K, N) → (B, H, M, N), on bmm's fast path unless the benchmark asks otherwise. */
+export function matMul4(a: tf.Tensor, b: tf.Tensor): tf.Tensor4D {
+  const [B, H, M, K] = a.shape as [number, number, number, number];
+  const N = b.shape[3] as number;
+  if (options.kernels === 'stock' || options.kernels === 'no-bmm')
+    return tf.matMul(a as tf.Tensor4D, b as tf.Tensor4D);
+  const out = bmm(tf.reshape(a, [B * H, M, K]), tf.reshape(b, [B * H, K, N]));
+  return tf.reshape(out, [B, H, M, N]);
+}
+
+/**
+ * Mean cross-entropy of logits (N, V) against targets (N), weighted per position (0 = no loss,
+ * e.g. prompt tokens in fine-tuning). Its gradient is written out — (softmax − onehot)·w/Σw —
+ * which is one fused expression instead of the many ops of autodiff through log-softmax.
+ */
+export function maskedCrossEntropy(
+  logits: tf.Tensor2D,
+  targets: tf.Tensor1D,
+  weights: tf.Tensor1D,
+): tf.Scalar {
+  const V = logits.shape[1];
+  const f = withGrad(([z, tgt, wt], save) => {
+    const onehot = oneHot(tgt as tf.Tensor1D, V); // (N, V)
+    // One exp serves both the loss (log-sum-exp, stable) and the gradient (softmax).
+    const m = tf.max(z, -1, true); // (N, 1)
+    const e = tf.exp(tf.sub(z, m)); // (N, V)
+    const sumE = tf.sum(e, -1, true); // (N, 1)
+    const lse = tf.add(m, tf.log(sumE));
+    const nll = tf.sub(lse, tf.sum(tf.mul(z, onehot), -1, true)); // (N, 1)
+    const w = tf.div(tf.reshape(wt, [-1, 1]), tf.maximum(tf.sum(wt), 1e-9)); // (N, 1), sums to 1
+    save([tf.div(e, sumE), onehot, w, tgt]);
+    return {
+      value: tf.sum(tf.mul(nll, w)),
+      gradFunc: (dy, [probs, oh, w2, tgt2]) => [
+        tf.mul(tf.sub(probs, oh), tf.mul(w2, dy)),
+        tf.zerosLike(tgt2),
+        tf.zerosLike(w2),
+      ],
+    };
+  });
+  return f(logits, targets, weights) as tf.Scalar;
+}
