@@ -1,6 +1,8 @@
 // `npm run bench`: training speed of each preset on each backend, in the engine worker of headless Chromium.
 // Prints a table and writes bench-results/bench.json. MFU = achieved GFLOP/s ÷ the matmul peak of the
-// same backend measured in the same run; "stock" rows use tfjs's own matMul gradients (the baseline).
+// same backend measured in the same run. Kernels: "stock" = tfjs's own kernels and gradients (the baseline);
+// "fast" = transpose-free linear gradients, the depthwise attention product (bmm) and a shared-memory
+// Identity; "no-bmm" and "no-share" leave one of the last two out, so each earns its place by a ratio.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { createServer } from 'vite';
 import { chromium } from 'playwright-core';
@@ -9,7 +11,9 @@ import { CHROMIUM_ARGS, ensureChromium } from './chromium.mjs';
 /** What fits in a few minutes on a 2-core CPU; a hardware GPU adds the larger presets. */
 const PLAN = {
   wasm: [
-    { preset: 'toy', batchSize: 16, steps: 5, stock: true },
+    { preset: 'toy', batchSize: 16, steps: 5, kernels: 'stock' },
+    { preset: 'toy', batchSize: 16, steps: 5, kernels: 'no-bmm' },
+    { preset: 'toy', batchSize: 16, steps: 5, kernels: 'no-share' },
     { preset: 'toy', batchSize: 16, steps: 5 },
     { preset: 'toy', batchSize: 32, steps: 4 },
     { preset: 'small', batchSize: 16, steps: 3 },
@@ -88,7 +92,7 @@ try {
         out.peaks.push({ ...peak, backend: `wasm×${out.wasmThreadsRequested.threads}` });
         const run = await engine.benchTraining({
           backend: 'wasm',
-          ...plan.wasm[1],
+          ...plan.wasm[3],
           peakGflops: peak.gflops,
         });
         out.runs.push({ ...run, backend: `wasm×${out.wasmThreadsRequested.threads}` });
@@ -135,20 +139,24 @@ try {
       `matmul peak ${p.backend}: ${p.gflops.toFixed(2)} GFLOP/s (${p.n}³, ${p.ms.toFixed(1)} ms)`,
     );
   console.log(
-    `\n${'backend'.padEnd(8)}${'preset'.padEnd(10)}${'grads'.padEnd(7)}${pad('params', 10)}${pad('B×T', 9)}${pad('ms/step', 10)}${pad('tok/s', 9)}${pad('GFLOP/s', 9)}${pad('MFU', 7)}${pad('tensor MiB', 11)}`,
+    `\n${'backend'.padEnd(8)}${'preset'.padEnd(10)}${'kernels'.padEnd(8)}${pad('params', 10)}${pad('B×T', 9)}${pad('ms/step', 10)}${pad('tok/s', 9)}${pad('GFLOP/s', 9)}${pad('MFU', 7)}${pad('tensor MiB', 11)}`,
   );
   for (const r of result.runs) {
     console.log(
-      `${r.backend.padEnd(8)}${r.preset.padEnd(10)}${(r.stock ? 'stock' : 'fast').padEnd(7)}${pad(r.params, 10)}${pad(`${r.batchSize}×${r.seqLen}`, 9)}${pad(r.msPerStep.toFixed(1), 10)}${pad(r.tokensPerSec.toFixed(0), 9)}${pad(r.gflops.toFixed(2), 9)}${pad(r.mfu === undefined ? '-' : `${(100 * r.mfu).toFixed(1)}%`, 7)}${pad((r.peakBytes / 2 ** 20).toFixed(1), 11)}`,
+      `${r.backend.padEnd(8)}${r.preset.padEnd(10)}${r.kernels.padEnd(8)}${pad(r.params, 10)}${pad(`${r.batchSize}×${r.seqLen}`, 9)}${pad(r.msPerStep.toFixed(1), 10)}${pad(r.tokensPerSec.toFixed(0), 9)}${pad(r.gflops.toFixed(2), 9)}${pad(r.mfu === undefined ? '-' : `${(100 * r.mfu).toFixed(1)}%`, 7)}${pad((r.peakBytes / 2 ** 20).toFixed(1), 11)}`,
     );
   }
-  const fast = result.runs.find(
-    (r) => r.backend === 'wasm' && r.preset === 'toy' && !r.stock && r.batchSize === 16,
-  );
-  const stock = result.runs.find((r) => r.backend === 'wasm' && r.preset === 'toy' && r.stock);
-  if (fast && stock)
+  const toy = (kernels) =>
+    result.runs.find(
+      (r) =>
+        r.backend === 'wasm' && r.preset === 'toy' && r.kernels === kernels && r.batchSize === 16,
+    );
+  const [fast, noBmm, noShare, stock] = ['fast', 'no-bmm', 'no-share', 'stock'].map(toy);
+  const ratio = (slow) => (slow.msPerStep / fast.msPerStep).toFixed(2);
+  if (fast && noBmm && noShare && stock)
     console.log(
-      `\ntoy on wasm: transpose-free gradients ${(stock.msPerStep / fast.msPerStep).toFixed(2)}× faster than stock tfjs matMul gradients`,
+      `\ntoy on wasm, step-time ratios from this run: fast kernels ${ratio(stock)}× faster than stock tfjs; ` +
+        `depthwise bmm alone ${ratio(noBmm)}×; shared Identity alone ${ratio(noShare)}×`,
     );
   for (const e of result.errors) console.log(`error: ${e}`);
   mkdirSync('bench-results', { recursive: true });

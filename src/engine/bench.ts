@@ -8,6 +8,7 @@ import {
   Llama,
   modelConfig,
   options,
+  type Kernels,
   type ModelConfig,
 } from '../model/llama';
 import { AdamW } from '../train/adamw';
@@ -15,6 +16,7 @@ import { Trainer, type Batch } from '../train/step';
 import { Rng } from '../util/rng';
 import type { BackendName } from './api';
 import { initBackend } from './probe';
+import { shareIdentityOnWasm } from './wasm-kernels';
 
 export interface PeakResult {
   backend: BackendName;
@@ -26,8 +28,8 @@ export interface PeakResult {
 export interface TrainBench {
   backend: BackendName;
   preset: ModelPresetName;
-  /** tfjs's own matMul gradients instead of the transpose-free ones (the stock-ops baseline). */
-  stock: boolean;
+  /** The model's kernels: `stock` is the tfjs-only baseline (see `options` in the model). */
+  kernels: Kernels;
   params: number;
   batchSize: number;
   seqLen: number;
@@ -75,7 +77,7 @@ export async function benchTraining(o: {
   preset: ModelPresetName;
   batchSize: number;
   steps: number;
-  stock?: boolean;
+  kernels?: Kernels;
   peakGflops?: number;
 }): Promise<TrainBench> {
   await initBackend(o.backend);
@@ -93,7 +95,8 @@ export async function benchTraining(o: {
     targets: ids.map((x) => (x * 7 + 3) % cfg.vocabSize),
     weights: new Float32Array(B * T).fill(1),
   };
-  options.stockGradients = Boolean(o.stock);
+  options.kernels = o.kernels ?? 'fast';
+  shareIdentityOnWasm(options.kernels !== 'stock' && options.kernels !== 'no-share');
   const model = new Llama(cfg, initWeights(cfg, 1));
   const opt = new AdamW(model.variables(), {
     beta1: 0.9,
@@ -118,7 +121,7 @@ export async function benchTraining(o: {
     return {
       backend: o.backend,
       preset: o.preset,
-      stock: Boolean(o.stock),
+      kernels: o.kernels ?? 'fast',
       params: configParamCount(cfg),
       batchSize: B,
       seqLen: T,
@@ -132,7 +135,8 @@ export async function benchTraining(o: {
       finalLoss: loss,
     };
   } finally {
-    options.stockGradients = false;
+    options.kernels = 'fast';
+    shareIdentityOnWasm(true);
     trainer.dispose();
     opt.dispose();
     model.dispose();
