@@ -1,5 +1,14 @@
 // The page's state: the experiment, the view and the workshop flags, kept in step with the URL fragment.
-import { DEFAULT_PRESET, encodeSpec, presetSpec, type Spec } from '../spec';
+import {
+  DEFAULT_PRESET,
+  encodeSpec,
+  expandSweep,
+  parseSpec,
+  presetSpec,
+  type ImportKind,
+  type ImportRef,
+  type Spec,
+} from '../spec';
 import type { LinkSummary, Shard } from '../runner/types';
 import { decodeLinkSummary } from '../runner/link';
 import { isHidden, unknownHideNames } from './flags';
@@ -19,6 +28,8 @@ export class Lab {
   reference: LinkSummary | null = $state.raw(null);
   /** Bumped whenever the spec is replaced from outside the editor (preset, lesson, link). */
   revision = $state(0);
+  /** Bumped when an imported file is stored or deleted, so views re-check what the spec lacks. */
+  importsRevision = $state(0);
 
   constructor(hash: string) {
     this.read(hash);
@@ -61,6 +72,23 @@ export class Lab {
     this.spec = spec;
     if (fromOutside) this.revision++;
     this.sync();
+  }
+
+  /**
+   * Points the experiment at an imported file, or back at the world's data (null). The whole spec
+   * is validated as the editor would; returns what is wrong, or null when it took effect.
+   */
+  useImport(kind: ImportKind, ref: ImportRef | null): string[] | null {
+    const key = kind === 'corpus' ? 'importedCorpus' : 'importedSft';
+    const data: Record<string, unknown> = { ...this.spec.data };
+    if (ref) data[key] = ref;
+    else delete data[key];
+    const parsed = parseSpec({ ...this.spec, data });
+    if (!parsed.ok) return parsed.errors;
+    const runs = expandSweep(parsed.value);
+    if (!runs.ok) return runs.errors;
+    this.setSpec(parsed.value, true);
+    return null;
   }
 
   go(view: View): void {

@@ -23,6 +23,11 @@ export const STORES: { name: StoreNames<LabDB>; title: string; about: string }[]
     title: 'Sweeps',
     about: 'The sweeps this browser ran, so a reload can resume one.',
   },
+  {
+    name: 'imports',
+    title: 'Imported files',
+    about: 'Your own data, kept until you delete it (never evicted); listed one by one below.',
+  },
 ];
 
 export interface StoreUsage {
