@@ -16,7 +16,10 @@ export default async function setup(project: TestProject) {
   const chromePath: string = ensureChromium();
   server = await createServer({
     configFile: 'vite.config.ts',
-    server: { port: 0, strictPort: false, host: '127.0.0.1', open: false },
+    // No file watching and no hot updates: a source file saved while the tests run (an editor,
+    // another checkout's tool) would otherwise re-mount the app in the open pages and wipe what a
+    // test is waiting for, e.g. the merge screen's files.
+    server: { port: 0, strictPort: false, host: '127.0.0.1', open: false, hmr: false, watch: null },
     logLevel: 'warn',
     clearScreen: false,
   });
