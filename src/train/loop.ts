@@ -25,6 +25,8 @@ export interface LoopOptions {
   curve?: LossPoint[];
   /** Minimum milliseconds between progress reports. */
   progressEveryMs?: number;
+  /** Held-out loss, measured about `points` times per run (and at the last step) onto the curve. */
+  validation?: { points: number; loss(): Promise<number> };
 }
 
 export interface LoopResult {
@@ -54,6 +56,11 @@ export function yieldToEvents(): Promise<void> {
 export async function trainLoop(o: LoopOptions): Promise<LoopResult> {
   const curve = [...(o.curve ?? [])];
   const every = Math.max(1, Math.ceil(o.totalSteps / MAX_POINTS));
+  // A multiple of `every`, so each validation lands on a curve point.
+  const valEvery = o.validation
+    ? every * Math.max(1, Math.ceil(o.totalSteps / o.validation.points / every))
+    : Infinity;
+  let valMs = 0;
   const progressMs = o.progressEveryMs ?? 250;
   const t0 = performance.now();
   let lastReport = -Infinity;
@@ -87,14 +94,21 @@ export async function trainLoop(o: LoopOptions): Promise<LoopResult> {
     acc.n += 1;
     const done = step + 1;
     if (done % every === 0 || done === o.totalSteps) {
-      curve.push({ step: done, loss: acc.loss / acc.n, lr, tokens });
+      const point: LossPoint = { step: done, loss: acc.loss / acc.n, lr, tokens };
+      if (o.validation && (done % valEvery === 0 || done === o.totalSteps)) {
+        const v0 = performance.now();
+        point.valLoss = await o.validation.loss();
+        valMs += performance.now() - v0;
+      }
+      curve.push(point);
       acc = { loss: 0, n: 0 };
     }
     const now = performance.now();
     if (now - lastReport >= progressMs || done === o.totalSteps) {
       lastReport = now;
-      const secs = (now - t0) / 1000;
-      const rate = (done - o.startStep) / secs;
+      // Training tokens/s leaves validation out; the time left includes it.
+      const secs = (now - t0 - valMs) / 1000;
+      const rate = (done - o.startStep) / ((now - t0) / 1000);
       const mem = tf.memory();
       o.onProgress({
         stage: o.stage,

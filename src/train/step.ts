@@ -65,6 +65,24 @@ export class Trainer {
     return { loss, gradNorm, finite: true };
   }
 
+  /** The mean weighted loss of a batch without training on it (validation). */
+  async evalLoss(batch: Batch): Promise<number> {
+    const { B, T } = batch;
+    const mask = this.mask(T);
+    const value = tf.tidy(() =>
+      lossOf(
+        this.model,
+        tf.tensor2d(batch.ids, [B, T], 'int32'),
+        tf.tensor1d(batch.targets, 'int32'),
+        tf.tensor1d(batch.weights, 'float32'),
+        mask,
+      ),
+    );
+    const loss = (await value.data())[0] as number;
+    value.dispose();
+    return loss;
+  }
+
   dispose(): void {
     for (const m of this.masks.values()) m.dispose();
     this.masks.clear();

@@ -93,6 +93,50 @@ describe('training loop', () => {
     expect(tf.memory().numTensors).toBe(before);
   });
 
+  it('measures a held-out loss about `points` times and at the last step, without training on it', async () => {
+    // Held-out: a batch the run never trains on (a different rule from the training targets).
+    const held = { ...batchAt(999), targets: batchAt(999).ids.map((x) => (x + 5) % 24) };
+    const calls: number[] = [];
+    const model = new Llama(cfg, initWeights(cfg, 1));
+    const opt = new AdamW(model.variables(), {
+      beta1: 0.9,
+      beta2: 0.95,
+      eps: 1e-8,
+      weightDecay: 0.1,
+      gradClip: 1,
+    });
+    const trainer = new Trainer(model, opt);
+    const r = await trainLoop({
+      stage: 'pretrain',
+      stageId: 'x',
+      trainer,
+      startStep: 0,
+      totalSteps: 40,
+      batchAt,
+      lrAt: () => 1e-2,
+      control: new StageControl(),
+      onProgress: () => {},
+      validation: {
+        points: 4,
+        loss: async () => {
+          calls.push(1);
+          return trainer.evalLoss(held);
+        },
+      },
+    });
+    const withVal = r.curve.filter((p) => p.valLoss !== undefined);
+    expect(withVal.map((p) => p.step)).toEqual([10, 20, 30, 40]);
+    expect(calls).toHaveLength(4);
+    // Learning (x+1) mod 24 makes (x+5) mod 24 no likelier: the train loss falls, the held-out one stays high.
+    expect(r.curve[39]!.loss).toBeLessThan(r.curve[0]!.loss - 0.5);
+    expect(withVal[3]!.valLoss!).toBeGreaterThan(r.curve[39]!.loss + 0.5);
+    // evalLoss trains nothing: twice on the same batch gives the same number.
+    expect(await trainer.evalLoss(held)).toBe(await trainer.evalLoss(held));
+    trainer.dispose();
+    opt.dispose();
+    model.dispose();
+  });
+
   it('stops with "diverged at step N" when the loss becomes NaN, leaving the weights finite', async () => {
     const r = await run(10, {
       batchAt: (s) =>
