@@ -36,6 +36,7 @@ import { checkFits } from './fit';
 import { initBackend, probeBackends } from './probe';
 import { loadModel, restoreTraining, snapshot } from './state';
 import { moved } from './transfer';
+import { finetuneValidation, pretrainValidation, validationHook } from './validation';
 
 function contextName(): BackendReport['context'] {
   const g = globalThis as { WorkerGlobalScope?: unknown; document?: unknown };
@@ -175,6 +176,7 @@ export class Engine implements EngineApi {
           return batchFromRows(rows, null, picks, cfg.blockSize, cfg.blockSize);
         },
         lrAt: (step) => pretrainLr(p, step, p.steps),
+        validation: validationHook(trainer, pretrainValidation(spec, data, cfg.blockSize), 20),
         dropout:
           p.dropout > 0
             ? {
@@ -317,6 +319,7 @@ export class Engine implements EngineApi {
           return batchFromRows(sft.ids, sft.mask, picks, cfg.blockSize, T);
         },
         lrAt: (step) => finetuneLr(f, step, totalSteps),
+        validation: validationHook(trainer, finetuneValidation(spec, data, cfg.blockSize), 10),
         dropout:
           f.dropoutMax > 0
             ? {

@@ -53,3 +53,18 @@ export function pretrainCorpus(world: World, spec: Spec): string[] {
   }
   return rng.shuffle(docs);
 }
+
+/**
+ * Pretraining's validation text: one more biography of up to `people` persons, with templates drawn
+ * from a stream of its own, so the facts are the training corpus's and the phrasing mostly is not.
+ * Its loss says how well the model knows the facts, not how well it recites its training text.
+ */
+export function validationCorpus(world: World, spec: Spec, people = 48): string[] {
+  const rng = Rng.derive(spec.seed, 'corpus', 'validation');
+  const k = spec.data.augmentation;
+  const chosen = rng.shuffle([...world.people]).slice(0, people);
+  const docs = chosen.map((p) => biographies(p, k, rng)[0] as string);
+  for (const proc of rng.shuffle([...world.procedures]).slice(0, Math.ceil(people / 6)))
+    docs.push(procedureProse(proc.task, proc.steps, rng.int(0, 15)));
+  return docs;
+}

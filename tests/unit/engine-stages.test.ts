@@ -49,8 +49,14 @@ describe('engine stages', () => {
     expect(pre.lossCurve).toHaveLength(12);
     expect(pre.lossCurve[11].loss).toBeLessThan(pre.lossCurve[0].loss);
     expect(progress.at(-1)).toMatchObject({ stage: 'pretrain', step: 12, totalSteps: 12 });
+    // Validation (fresh phrasings of the same facts) on every curve point of so short a run.
+    const val = pre.lossCurve.map((p) => p.valLoss);
+    expect(val.every((v) => v !== undefined && Number.isFinite(v))).toBe(true);
+    expect(val[11]!).toBeLessThan(val[0]!);
     const ft = await engine.finetune(s, data, pre.checkpoint, null, hooks());
     expect(ft.lossCurve).toHaveLength(4); // 8 examples / batch 4 × 2 epochs
+    // No dev prompts in this spec (and no answer would fit 32 tokens): no fine-tuning validation.
+    expect(ft.lossCurve.some((p) => p.valLoss !== undefined)).toBe(false);
     const ev = await engine.evaluate(s, data, ft.checkpoint, hooks());
     expect(ev.samples).toHaveLength(10);
     for (const x of ev.samples) expect(x.score).toBeGreaterThanOrEqual(1);
@@ -65,6 +71,8 @@ describe('engine stages', () => {
   it('chooses the fine-tuned checkpoint with the best dev-set score (LIMA), later on ties', async () => {
     const engine = new Engine();
     const s = spec({
+      backend: 'wasm', // a 128-token context: wasm is the fast CPU path
+      model: { blockSize: 128 },
       finetune: { examples: 8, epochs: 5, batchSize: 4 },
       eval: { prompts: 10, devPrompts: 6, dialoguePrompts: 0, maxNewTokens: 12 },
     });
@@ -77,6 +85,11 @@ describe('engine stages', () => {
     const chosen = ft.dev!.filter((d) => d.score === best).at(-1)!.step;
     expect(ft.checkpoint.step).toBe(chosen);
     expect(ft.lossCurve).toHaveLength(10);
+    // The dev prompts' reference answers are the fine-tuning validation: measured on every curve
+    // point of so short a run, and falling as the answer format is learned.
+    const val = ft.lossCurve.map((p) => p.valLoss);
+    expect(val.every((v) => v !== undefined && v > 0)).toBe(true);
+    expect(val[9]!).toBeLessThan(val[0]!);
   });
 
   it('resumes from a mid-run checkpoint to the same final loss curve, bit for bit', async () => {

@@ -1,6 +1,7 @@
 // The pretraining corpus: every entity's facts in prose, the augmentation knob, filler, size and determinism.
 import { describe, expect, it } from 'vitest';
 import { buildWorld, pretrainCorpus, ATTRIBUTES } from '../../src/world';
+import { validationCorpus } from '../../src/world/corpus';
 import { Tokenizer } from '../../src/data/tokenizer';
 import { specWith } from './world-helpers';
 
@@ -102,5 +103,24 @@ describe('tokenizer on the world corpus', () => {
     const a = train(1);
     expect(train(1)).toEqual(a);
     expect(train(2)).not.toEqual(a);
+  });
+});
+
+describe('validationCorpus', () => {
+  it('restates training facts, mostly in text the training corpus does not contain', () => {
+    const spec = specWith({ world: { people: 60, procedures: 6 }, data: { augmentation: 1 } });
+    const world = buildWorld(spec);
+    const train = new Set(pretrainCorpus(world, spec));
+    const val = validationCorpus(world, spec);
+    const bios = val.slice(0, 48);
+    expect(bios).toHaveLength(48);
+    for (const d of bios) {
+      const p = world.people.find((x) => d.startsWith(x.name));
+      expect(p, d).toBeDefined();
+      for (const a of ATTRIBUTES) expect(d).toContain(p![a]);
+    }
+    const unseen = bios.filter((d) => !train.has(d)).length;
+    expect(unseen / bios.length).toBeGreaterThan(0.9);
+    expect(validationCorpus(world, spec)).toEqual(val); // seeded
   });
 });
