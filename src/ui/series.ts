@@ -2,7 +2,8 @@
 import { preference } from '../world/judge';
 import { tQuantile975 } from '../world/stats';
 import type { LinkSummary, RunResult, TableRow } from '../runner/types';
-import type { CiBar, CiSeries, Preference } from './charts/types';
+import type { LossPoint } from '../engine/api';
+import type { CiBar, CiSeries, Curve, Preference } from './charts/types';
 
 /** One plateau series per condition: a point per number of examples. */
 export function plateauSeries(rows: readonly TableRow[], reference = false): CiSeries[] {
@@ -114,4 +115,17 @@ export function runLabel(r: {
     parts.push(`${String(r.point['finetune.examples'])} examples`);
   if ('finetune.seed' in r.point) parts.push(`seed ${String(r.point['finetune.seed'])}`);
   return parts.filter(Boolean).join(', ') || 'the run';
+}
+
+/** A training curve and, when it was measured, its validation curve (dashed, same colour). */
+export function lossSeries(name: string, points: readonly LossPoint[]): Curve[] {
+  const out: Curve[] = [{ name, points: points.map((p) => ({ step: p.step, value: p.loss })) }];
+  const val = points.filter((p) => p.valLoss !== undefined && Number.isFinite(p.valLoss));
+  if (val.length)
+    out.push({
+      name: `${name} (val)`,
+      dashed: true,
+      points: val.map((p) => ({ step: p.step, value: p.valLoss as number })),
+    });
+  return out;
 }

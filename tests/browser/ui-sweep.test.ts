@@ -37,9 +37,13 @@ describe('a micro sweep in the page', () => {
     expect(await page.locator('[data-testid="stage-queue"] tr.done').count()).toBe(10);
     expect(await page.getByTestId('sweep-progress').getAttribute('value')).toBe('1');
     expect(await page.getByTestId('run-backend').textContent()).toMatch(/^(wasm|webgpu|cpu)$/);
+    // Training and validation lines, and the key that says dashed means held out.
     expect(
       await page.locator('[data-chart="loss-pretrain"] [data-testid="loss-line"]').count(),
-    ).toBeGreaterThan(0);
+    ).toBe(2);
+    expect(await page.locator('[data-chart="loss-pretrain"] [data-testid="val-key"]').count()).toBe(
+      1,
+    );
     expect(errors).toEqual([]);
   });
 

@@ -7,7 +7,14 @@ import { linkHash, readLink } from '../../src/ui/link';
 import { isHidden, unknownHideNames } from '../../src/ui/flags';
 import { errorTarget, parseAxisText, parseFieldText } from '../../src/ui/editor-fields';
 import { fieldInfo, resolveModel } from '../../src/spec';
-import { headToHead, hasSizeAxis, plateauSeries, pool, referenceRows } from '../../src/ui/series';
+import {
+  headToHead,
+  hasSizeAxis,
+  lossSeries,
+  plateauSeries,
+  pool,
+  referenceRows,
+} from '../../src/ui/series';
 import { planCost } from '../../src/ui/cost';
 import { LESSONS, lessonSpec } from '../../src/ui/lessons';
 import { toCsv } from '../../src/ui/charts/export';
@@ -123,6 +130,25 @@ function sample(promptId: string, task: Sample['task'], score: number): Sample {
 }
 
 describe('results for charts', () => {
+  test('a loss curve with validation points gives a dashed validation series of those points only', () => {
+    const pts = [
+      { step: 1, loss: 5, lr: 1, tokens: 1 },
+      { step: 2, loss: 4, lr: 1, tokens: 2, valLoss: 4.5 },
+      { step: 3, loss: 3, lr: 1, tokens: 3, valLoss: 4.2 },
+    ];
+    const [train, val] = lossSeries('pretrain 1', pts);
+    expect(train!.points.map((p) => p.value)).toEqual([5, 4, 3]);
+    expect(val).toEqual({
+      name: 'pretrain 1 (val)',
+      dashed: true,
+      points: [
+        { step: 2, value: 4.5 },
+        { step: 3, value: 4.2 },
+      ],
+    });
+    expect(lossSeries('x', pts.slice(0, 1))).toHaveLength(1);
+  });
+
   test('pooling per-run summaries equals summarizing the pooled scores', () => {
     const rng = new Rng(7);
     const runs = [12, 30, 5].map((n) => Array.from({ length: n }, () => rng.int(1, 6)));
