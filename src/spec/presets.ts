@@ -88,11 +88,15 @@ const full: Preset[] = [
   {
     id: 'in-context',
     title: 'In-context alignment (URIAL)',
-    summary: 'The base model prompted zero-shot and with 3 examples, against fine-tuning.',
+    summary:
+      'The base model prompted zero-shot and with 3 examples, against fine-tuning, in a 512-token context so the examples and the question fit.',
     paper:
       'URIAL (Lin et al. 2023): a base model with 3 well-chosen in-context examples rivals its fine-tuned version — alignment is largely superficial. Look for few-shot closing most of the gap to SFT.',
     override: {
-      model: { preset: 'small' },
+      // Three examples and a question take 220-320 tokens, plus the answer: a 128-token context
+      // would cut the examples off. Batch 4 keeps pretraining's tokens per step at 16×128.
+      model: { preset: 'small', blockSize: 512 },
+      pretrain: { batchSize: 4 },
       finetune: { examples: 512 },
       sweep: { axes: [{ path: 'finetune.method', values: ['zero-shot', 'few-shot', 'sft'] }] },
     },
