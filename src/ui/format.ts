@@ -5,6 +5,11 @@ export const si = format('.3~s');
 export const fixed2 = format('.2f');
 export const pct = format('.0%');
 
+/** "1 conversation", "6 conversations": a count with its noun, plural unless it is one. */
+export function plural(n: number, noun: string): string {
+  return `${n} ${n === 1 ? noun.replace(/s$/, '') : noun}`;
+}
+
 export function duration(sec: number | null | undefined): string {
   if (sec === null || sec === undefined || !Number.isFinite(sec)) return '—';
   if (sec < 60) return `${Math.max(1, Math.round(sec))} s`;

@@ -18,6 +18,7 @@ import {
 import { planCost } from '../../src/ui/cost';
 import { LESSONS, lessonSpec } from '../../src/ui/lessons';
 import { toCsv } from '../../src/ui/charts/export';
+import { plural } from '../../src/ui/format';
 import type { RunResult, TableRow } from '../../src/runner/types';
 import type { Sample } from '../../src/engine/api';
 
@@ -130,6 +131,12 @@ function sample(promptId: string, task: Sample['task'], score: number): Sample {
 }
 
 describe('results for charts', () => {
+  test('counts read as English: one conversation, six conversations', () => {
+    expect(plural(1, 'conversations')).toBe('1 conversation');
+    expect(plural(6, 'conversations')).toBe('6 conversations');
+    expect(plural(0, 'documents')).toBe('0 documents');
+  });
+
   test('a loss curve with validation points gives a dashed validation series of those points only', () => {
     const pts = [
       { step: 1, loss: 5, lr: 1, tokens: 1 },
