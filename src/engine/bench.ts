@@ -4,15 +4,12 @@ import { getThreadsCount, setThreadsCount } from '@tensorflow/tfjs-backend-wasm'
 import { defaultSpec, type ModelPresetName } from '../spec';
 import {
   configParamCount,
-  initWeights,
-  Llama,
   modelConfig,
   options,
   type Kernels,
   type ModelConfig,
 } from '../model/llama';
-import { AdamW } from '../train/adamw';
-import { Trainer, type Batch } from '../train/step';
+import { freshTrainer, type Batch } from '../train/step';
 import { Rng } from '../util/rng';
 import type { BackendName } from './api';
 import { initBackend } from './probe';
@@ -97,15 +94,7 @@ export async function benchTraining(o: {
   };
   options.kernels = o.kernels ?? 'fast';
   shareIdentityOnWasm(options.kernels !== 'stock' && options.kernels !== 'no-share');
-  const model = new Llama(cfg, initWeights(cfg, 1));
-  const opt = new AdamW(model.variables(), {
-    beta1: 0.9,
-    beta2: 0.95,
-    eps: 1e-8,
-    weightDecay: 0.1,
-    gradClip: 1,
-  });
-  const trainer = new Trainer(model, opt);
+  const { trainer, release } = freshTrainer(cfg, 1);
   try {
     let peakBytes = 0;
     let loss = NaN;
@@ -137,9 +126,7 @@ export async function benchTraining(o: {
   } finally {
     options.kernels = 'fast';
     shareIdentityOnWasm(true);
-    trainer.dispose();
-    opt.dispose();
-    model.dispose();
+    release();
   }
 }
 

@@ -1,7 +1,7 @@
 // The one training step shared by pretraining and fine-tuning: forward, backward, NaN check, AdamW.
 import * as tf from '@tensorflow/tfjs-core';
-import { causalMask, lossOf, type Llama } from '../model/llama';
-import type { AdamW } from './adamw';
+import { causalMask, initWeights, Llama, lossOf, type ModelConfig } from '../model/llama';
+import { AdamW } from './adamw';
 
 /** B sequences of T inputs, their next-token targets, and a loss weight per target. */
 export interface Batch {
@@ -87,4 +87,31 @@ export class Trainer {
     for (const m of this.masks.values()) m.dispose();
     this.masks.clear();
   }
+}
+
+/**
+ * A model from seeded initial weights with AdamW at the paper's settings (β 0.9/0.95, weight decay
+ * 0.1, clipping at 1) and its trainer: what tests and the benchmark train. `release` frees all three.
+ */
+export function freshTrainer(
+  cfg: ModelConfig,
+  seed: number,
+): { trainer: Trainer; release(): void } {
+  const model = new Llama(cfg, initWeights(cfg, seed));
+  const opt = new AdamW(model.variables(), {
+    beta1: 0.9,
+    beta2: 0.95,
+    eps: 1e-8,
+    weightDecay: 0.1,
+    gradClip: 1,
+  });
+  const trainer = new Trainer(model, opt);
+  return {
+    trainer,
+    release() {
+      trainer.dispose();
+      opt.dispose();
+      model.dispose();
+    },
+  };
 }

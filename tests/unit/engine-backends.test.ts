@@ -3,9 +3,8 @@ import { describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
-import { initWeights, Llama, type ModelConfig } from '../../src/model/llama';
-import { AdamW } from '../../src/train/adamw';
-import { Trainer } from '../../src/train/step';
+import type { ModelConfig } from '../../src/model/llama';
+import { freshTrainer } from '../../src/train/step';
 import { Rng } from '../../src/util/rng';
 
 const cfg: ModelConfig = {
@@ -21,15 +20,7 @@ const cfg: ModelConfig = {
 async function losses(backend: string): Promise<number[]> {
   await tf.setBackend(backend);
   await tf.ready();
-  const model = new Llama(cfg, initWeights(cfg, 4));
-  const opt = new AdamW(model.variables(), {
-    beta1: 0.9,
-    beta2: 0.95,
-    eps: 1e-8,
-    weightDecay: 0.1,
-    gradClip: 1,
-  });
-  const trainer = new Trainer(model, opt);
+  const { trainer, release } = freshTrainer(cfg, 4);
   const rng = new Rng(5);
   const ids = Int32Array.from({ length: 4 * 16 }, () => rng.int(0, 299));
   const batch = {
@@ -42,9 +33,7 @@ async function losses(backend: string): Promise<number[]> {
   const out: number[] = [];
   for (let i = 0; i < 5; i++)
     out.push((await trainer.step(batch, 3e-3, { rates: [0, 0.2], seed: 9 + i })).loss);
-  trainer.dispose();
-  opt.dispose();
-  model.dispose();
+  release();
   return out;
 }
 

@@ -2,9 +2,8 @@
 import { describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-wasm';
-import { initWeights, Llama, type ModelConfig } from '../../src/model/llama';
-import { AdamW } from '../../src/train/adamw';
-import { Trainer } from '../../src/train/step';
+import type { ModelConfig } from '../../src/model/llama';
+import { freshTrainer } from '../../src/train/step';
 import { shareIdentityOnWasm } from '../../src/engine/wasm-kernels';
 import { Rng } from '../../src/util/rng';
 
@@ -19,15 +18,7 @@ const cfg: ModelConfig = {
 };
 
 async function train(steps: number): Promise<{ losses: number[]; dataIds: number[] }> {
-  const model = new Llama(cfg, initWeights(cfg, 4));
-  const opt = new AdamW(model.variables(), {
-    beta1: 0.9,
-    beta2: 0.95,
-    eps: 1e-8,
-    weightDecay: 0.1,
-    gradClip: 1,
-  });
-  const trainer = new Trainer(model, opt);
+  const { trainer, release } = freshTrainer(cfg, 4);
   const rng = new Rng(5);
   const ids = Int32Array.from({ length: 4 * 16 }, () => rng.int(0, 299));
   const batch = {
@@ -43,9 +34,7 @@ async function train(steps: number): Promise<{ losses: number[]; dataIds: number
     losses.push((await trainer.step(batch, 3e-3, { rates: [0, 0.2], seed: 9 + i })).loss);
     dataIds.push(tf.engine().backend.numDataIds());
   }
-  trainer.dispose();
-  opt.dispose();
-  model.dispose();
+  release();
   return { losses, dataIds };
 }
 

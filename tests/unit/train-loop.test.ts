@@ -2,12 +2,11 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
-import { initWeights, Llama, type ModelConfig } from '../../src/model/llama';
-import { AdamW } from '../../src/train/adamw';
+import type { ModelConfig } from '../../src/model/llama';
 import { StageControl } from '../../src/train/control';
 import { trainLoop, type LoopOptions } from '../../src/train/loop';
 import { finetuneLr, layerDropout, pretrainLr } from '../../src/train/schedule';
-import { Trainer, type Batch } from '../../src/train/step';
+import { freshTrainer, type Batch } from '../../src/train/step';
 import {
   decodeOptimizer,
   decodeWeights,
@@ -42,15 +41,7 @@ function batchAt(step: number): Batch {
 }
 
 async function run(steps: number, over: Partial<LoopOptions> = {}, lr = 1e-2) {
-  const model = new Llama(cfg, initWeights(cfg, 1));
-  const opt = new AdamW(model.variables(), {
-    beta1: 0.9,
-    beta2: 0.95,
-    eps: 1e-8,
-    weightDecay: 0.1,
-    gradClip: 1,
-  });
-  const trainer = new Trainer(model, opt);
+  const { trainer, release } = freshTrainer(cfg, 1);
   try {
     return await trainLoop({
       stage: 'pretrain',
@@ -66,9 +57,7 @@ async function run(steps: number, over: Partial<LoopOptions> = {}, lr = 1e-2) {
       ...over,
     });
   } finally {
-    trainer.dispose();
-    opt.dispose();
-    model.dispose();
+    release();
   }
 }
 
@@ -97,15 +86,7 @@ describe('training loop', () => {
     // Held-out: a batch the run never trains on (a different rule from the training targets).
     const held = { ...batchAt(999), targets: batchAt(999).ids.map((x) => (x + 5) % 24) };
     const calls: number[] = [];
-    const model = new Llama(cfg, initWeights(cfg, 1));
-    const opt = new AdamW(model.variables(), {
-      beta1: 0.9,
-      beta2: 0.95,
-      eps: 1e-8,
-      weightDecay: 0.1,
-      gradClip: 1,
-    });
-    const trainer = new Trainer(model, opt);
+    const { trainer, release } = freshTrainer(cfg, 1);
     const r = await trainLoop({
       stage: 'pretrain',
       stageId: 'x',
@@ -132,9 +113,7 @@ describe('training loop', () => {
     expect(withVal[3]!.valLoss!).toBeGreaterThan(r.curve[39]!.loss + 0.5);
     // evalLoss trains nothing: twice on the same batch gives the same number.
     expect(await trainer.evalLoss(held)).toBe(await trainer.evalLoss(held));
-    trainer.dispose();
-    opt.dispose();
-    model.dispose();
+    release();
   });
 
   it('stops with "diverged at step N" when the loss becomes NaN, leaving the weights finite', async () => {
