@@ -36,6 +36,7 @@ import { checkFits } from './fit';
 import { initBackend, probeBackends } from './probe';
 import { loadModel, restoreTraining, snapshot } from './state';
 import { moved } from './transfer';
+import { sftSchedule } from './sft-batches';
 import { finetuneValidation, pretrainValidation, validationHook } from './validation';
 
 function contextName(): BackendReport['context'] {
@@ -269,8 +270,7 @@ export class Engine implements EngineApi {
     this.refuseIfTooLarge(cfg, f.batchSize, backend);
     const tok = tokenizerOf(data);
     const sft = finetuneRows(spec, tok, cfg.blockSize);
-    const stepsPerEpoch = Math.ceil(sft.rows / f.batchSize);
-    const totalSteps = stepsPerEpoch * f.epochs;
+    const { stepsPerEpoch, totalSteps, batchAt } = sftSchedule(spec, sft, cfg.blockSize);
     if (sft.note) {
       const at = resume?.step ?? 0;
       hooks.onProgress({ stage: 'finetune', stageId, step: at, totalSteps, message: sft.note });
@@ -285,18 +285,6 @@ export class Engine implements EngineApi {
     );
     const trainer = new Trainer(model, adamw);
     const dev = new DevSelection(spec, tok, model);
-    const orders = new Map<number, number[]>();
-    const orderOf = (epoch: number) => {
-      let o = orders.get(epoch);
-      if (!o) {
-        orders.clear();
-        o = Rng.derive(spec.seed, 'sft-order', f.seed, epoch).shuffle(
-          Array.from({ length: sft.rows }, (_, i) => i),
-        );
-        orders.set(epoch, o);
-      }
-      return o;
-    };
     try {
       const r = await trainLoop({
         stage: 'finetune',
@@ -305,19 +293,7 @@ export class Engine implements EngineApi {
         startStep: resume?.step ?? 0,
         totalSteps,
         curve: resume?.lossCurve,
-        batchAt: (step) => {
-          const order = orderOf(Math.floor(step / stepsPerEpoch));
-          const start = (step % stepsPerEpoch) * f.batchSize;
-          // The last batch of an epoch wraps around: every step has the same batch size.
-          const picks = Array.from(
-            { length: Math.min(f.batchSize, sft.rows) },
-            (_, k) => order[(start + k) % sft.rows],
-          );
-          // Examples are short: cut the batch to its longest example (a multiple of 16 for fewer shapes).
-          const longest = Math.max(...picks.map((i) => sft.lengths[i] - 1));
-          const T = Math.min(cfg.blockSize, Math.ceil(Math.max(1, longest) / 16) * 16);
-          return batchFromRows(sft.ids, sft.mask, picks, cfg.blockSize, T);
-        },
+        batchAt,
         lrAt: (step) => finetuneLr(f, step, totalSteps),
         validation: validationHook(trainer, finetuneValidation(spec, data, cfg.blockSize), 10),
         dropout:
