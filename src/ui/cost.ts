@@ -1,5 +1,7 @@
 // What a sweep will cost before it starts: runs, distinct stages, tokens and FLOPs, and time at a measured speed.
 import { expandSweep, paramCount, resolveModel, type Run, type Spec } from '../spec';
+import { duration, si } from './format';
+import type { DeviceSpeed, SpeedSource } from './speed';
 
 export interface SweepCost {
   runs: number;
@@ -72,6 +74,38 @@ export function sweepCost(spec: Spec): SweepCost | null {
 export function secondsAt(cost: SweepCost, flopsPerSec: number | null): number | null {
   if (!flopsPerSec || flopsPerSec <= 0) return null;
   return (cost.trainFlops + cost.evalFlops) / flopsPerSec;
+}
+
+export interface TimeEstimate {
+  /** "about 4 min on wasm", or what stands in for it when no speed is known. */
+  text: string;
+  /** Where the speed came from, in words; empty when there is no time. */
+  note: string;
+  source: SpeedSource | null;
+}
+
+/** The time line of the estimate: which backend, and whether its speed was measured or calibrated. */
+export function timeEstimate(cost: SweepCost, device: DeviceSpeed): TimeEstimate {
+  const seconds = device.backend ? secondsAt(cost, device.speed?.flopsPerSec ?? null) : null;
+  if (seconds !== null && device.speed) {
+    const rate = `${si(device.speed.flopsPerSec)}FLOP/s`;
+    const note =
+      device.speed.source === 'measured'
+        ? `measured: ${rate} while a run trained on this device`
+        : `calibrated: ${rate} from a few training steps of the toy model, a rough figure; larger models usually use more of the device's peak`;
+    return {
+      text: `about ${duration(seconds)} on ${device.backend}`,
+      note,
+      source: device.speed.source,
+    };
+  }
+  if (device.calibrating && device.backend)
+    return {
+      text: `time: measuring the training speed of ${device.backend} on this device…`,
+      note: '',
+      source: null,
+    };
+  return { text: 'time: measured once a run has trained on this device', note: '', source: null };
 }
 
 export { params as specParams };

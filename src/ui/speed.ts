@@ -1,4 +1,5 @@
-// The training speed measured on this device, kept per backend so the editor can turn FLOPs into time.
+// The training speed of this device, kept per backend so the editor can turn FLOPs into time.
+import { createSubscriber } from 'svelte/reactivity';
 import type { Spec } from '../spec';
 import { setPath } from '../util/paths';
 import type { SweepState } from '../runner/types';
@@ -6,20 +7,88 @@ import { specParams } from './cost';
 
 const KEY = 'lima-lab:speed';
 
-type Speeds = Partial<Record<string, { flopsPerSec: number; at: number }>>;
+/**
+ * `measured`: a training stage of a real run, on the user's own model; `calibrated`: a few steps
+ * of the toy model before any run, which only stands in until a run measures the real thing.
+ */
+export type SpeedSource = 'measured' | 'calibrated';
 
+export interface Speed {
+  /** Training FLOP/s counted as 6·N per token. */
+  flopsPerSec: number;
+  at: number;
+  source: SpeedSource;
+}
+
+/** What the editor's estimate needs to know about this device. */
+export interface DeviceSpeed {
+  backend: string | null;
+  speed: Speed | null;
+  /** A calibration is running now (the estimate says it is coming). */
+  calibrating: boolean;
+}
+
+type Speeds = Partial<Record<string, Speed>>;
+
+/** Reads every stored figure, dropping anything malformed; figures stored before calibration existed were measured. */
 function read(): Speeds {
+  let raw: unknown;
   try {
-    return JSON.parse(localStorage.getItem(KEY) ?? '{}') as Speeds;
+    raw = JSON.parse(localStorage.getItem(KEY) ?? '{}');
   } catch {
     return {};
   }
+  const out: Speeds = {};
+  if (!raw || typeof raw !== 'object') return out;
+  for (const [backend, v] of Object.entries(raw as Record<string, unknown>)) {
+    const e = v as Partial<Speed> | null;
+    if (typeof e?.flopsPerSec !== 'number' || !Number.isFinite(e.flopsPerSec)) continue;
+    if (e.flopsPerSec <= 0) continue;
+    const at = typeof e.at === 'number' ? e.at : 0;
+    out[backend] = {
+      flopsPerSec: e.flopsPerSec,
+      at,
+      source: e.source === 'calibrated' ? 'calibrated' : 'measured',
+    };
+  }
+  return out;
 }
 
-/** Training FLOP/s (6·N per token) last measured on `backend`, or null. */
-export function measuredSpeed(backend: string | null): number | null {
+// Views that read a speed update when one is stored, here or in another tab.
+let changed = (): void => {};
+const subscribe = createSubscriber((update) => {
+  changed = update;
+  const onStorage = (e: StorageEvent) => {
+    if (e.key === KEY) update();
+  };
+  addEventListener('storage', onStorage);
+  return () => {
+    changed = () => {};
+    removeEventListener('storage', onStorage);
+  };
+});
+
+function write(backend: string, speed: Speed): void {
+  const speeds = read();
+  speeds[backend] = speed;
+  try {
+    localStorage.setItem(KEY, JSON.stringify(speeds));
+  } catch {
+    // Storage may be full or disabled; the estimate is only a convenience.
+  }
+  changed();
+}
+
+/** The training speed stored for `backend`, or null. */
+export function speedOf(backend: string | null): Speed | null {
+  subscribe();
   if (!backend) return null;
-  return read()[backend]?.flopsPerSec ?? null;
+  return read()[backend] ?? null;
+}
+
+/** Training FLOP/s as the estimate counts them: 6 FLOPs per parameter per token. */
+export function trainingFlopsPerSec(params: number, tokensPerSec: number): number {
+  return 6 * params * tokensPerSec;
 }
 
 /** Remembers the rate of a training stage in progress: tokens/s × 6 × parameters. */
@@ -31,12 +100,17 @@ export function recordSpeed(s: SweepState): void {
   const run = s.runs.find((r) => r.stages[running.stage] === running.stageId);
   let spec: Spec = s.spec;
   for (const [path, value] of Object.entries(run?.point ?? {})) spec = setPath(spec, path, value);
-  const flopsPerSec = 6 * specParams(spec) * s.tokensPerSec;
-  const speeds = read();
-  speeds[s.backend] = { flopsPerSec, at: Date.now() };
-  try {
-    localStorage.setItem(KEY, JSON.stringify(speeds));
-  } catch {
-    // Storage may be full or disabled; the estimate is only a convenience.
-  }
+  const flopsPerSec = trainingFlopsPerSec(specParams(spec), s.tokensPerSec);
+  write(s.backend, { flopsPerSec, at: Date.now(), source: 'measured' });
+}
+
+/**
+ * Stores a calibration for `backend` unless a run has measured it: a real run's speed on the
+ * user's own model is the better figure. Returns whether it was stored.
+ */
+export function recordCalibration(backend: string, flopsPerSec: number): boolean {
+  if (!(flopsPerSec > 0) || !Number.isFinite(flopsPerSec)) return false;
+  if (read()[backend]?.source === 'measured') return false;
+  write(backend, { flopsPerSec, at: Date.now(), source: 'calibrated' });
+  return true;
 }

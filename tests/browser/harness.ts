@@ -20,8 +20,11 @@ export interface WatchedPage {
   logs: string[];
 }
 
-/** A page in a fresh context (its own storage), watching errors and logs. */
-export async function openPage(browser: Browser | BrowserContext, path = ''): Promise<WatchedPage> {
+/** A page in a fresh context (its own storage), watching errors and logs; `path` null stays blank. */
+export async function openPage(
+  browser: Browser | BrowserContext,
+  path: string | null = '',
+): Promise<WatchedPage> {
   const context =
     'newContext' in browser
       ? await browser.newContext({ viewport: { width: 1366, height: 768 } })

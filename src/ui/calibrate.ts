@@ -1,0 +1,159 @@
+// Calibrates this device's training speed before any run: a few real steps of the toy model in a worker.
+import { wrap } from 'comlink';
+import type { BackendName } from '../engine/api';
+import type { ProbeWorkerApi } from '../../workers/probe.worker';
+import { recordCalibration, speedOf, trainingFlopsPerSec } from './speed';
+
+export interface CalibrationPlan {
+  preset: 'toy';
+  batchSize: number;
+  steps: number;
+}
+
+/**
+ * About a second of wasm on two cores (2 warm-up + 3 timed steps at batch 8 reach ~85% of the
+ * toy's tokens/s at batch 16); the cpu backend is ~20× slower, so it takes fewer, smaller steps.
+ */
+export function calibrationPlan(backend: BackendName): CalibrationPlan {
+  return backend === 'cpu'
+    ? { preset: 'toy', batchSize: 2, steps: 2 }
+    : { preset: 'toy', batchSize: 8, steps: 3 };
+}
+
+/** The benchmark in a worker of its own, so that a calibration can be ended mid-step. */
+export interface BenchWorker {
+  benchTraining(
+    o: CalibrationPlan & { backend: BackendName },
+  ): Promise<{ tokensPerSec: number; params: number }>;
+  terminate(): void;
+}
+
+export type CalibrationOutcome =
+  | 'stored'
+  /** A run measured this backend while the calibration ran; its figure stays. */
+  | 'kept-measured'
+  | 'skipped'
+  | 'cancelled'
+  | 'failed';
+
+export interface CalibratorOptions {
+  spawn(): BenchWorker;
+  /** Whether an experiment runs (in any tab): checked before starting and while running. */
+  busyElsewhere?(): Promise<boolean>;
+  onRunning?(running: boolean): void;
+  /** A calibration that takes longer is abandoned. */
+  limitMs?: number;
+  pollMs?: number;
+}
+
+class Cancelled extends Error {}
+
+export class Calibrator {
+  private cancelAttempt: (() => void) | null = null;
+  /** Backends tried in this page: a failure is not retried until the page opens again. */
+  private readonly tried = new Set<BackendName>();
+
+  constructor(private readonly o: CalibratorOptions) {}
+
+  get running(): boolean {
+    return this.cancelAttempt !== null;
+  }
+
+  /** Whether `backend` has no stored speed and has not been tried in this page. */
+  wants(backend: BackendName): boolean {
+    return !this.tried.has(backend) && speedOf(backend) === null;
+  }
+
+  /**
+   * Calibrates `backend` when it wants it. A software WebGPU adapter is never calibrated: its
+   * shader compilation alone takes half a minute of CPU, and training never picks it on its own.
+   */
+  async run(backend: BackendName, softwareGpu = false): Promise<CalibrationOutcome> {
+    if (this.cancelAttempt || !this.wants(backend) || (backend === 'webgpu' && softwareGpu))
+      return 'skipped';
+    let cancelled = false;
+    let stop!: (e: Error) => void;
+    const stopped = new Promise<never>((_, reject) => (stop = reject));
+    stopped.catch(() => {});
+    const cancel = () => {
+      cancelled = true;
+      stop(new Cancelled());
+    };
+    this.cancelAttempt = cancel;
+    let worker: BenchWorker | null = null;
+    let limit: ReturnType<typeof setTimeout> | undefined;
+    let poll: ReturnType<typeof setInterval> | undefined;
+    try {
+      if (await this.o.busyElsewhere?.()) return 'skipped';
+      if (cancelled) return 'cancelled';
+      this.tried.add(backend);
+      this.o.onRunning?.(true);
+      worker = this.o.spawn();
+      const limitMs = this.o.limitMs ?? 20_000;
+      limit = setTimeout(() => stop(new Error(`over ${limitMs / 1000} s`)), limitMs);
+      if (this.o.busyElsewhere) {
+        const busy = this.o.busyElsewhere;
+        poll = setInterval(() => {
+          void busy().then((b) => b && cancel());
+        }, this.o.pollMs ?? 500);
+      }
+      const r = await Promise.race([
+        worker.benchTraining({ backend, ...calibrationPlan(backend) }),
+        stopped,
+      ]);
+      if (cancelled) throw new Cancelled();
+      const flops = trainingFlopsPerSec(r.params, r.tokensPerSec);
+      return recordCalibration(backend, flops) ? 'stored' : 'kept-measured';
+    } catch {
+      if (!cancelled) return 'failed';
+      // Cut short by an experiment: try again once the device is free.
+      this.tried.delete(backend);
+      return 'cancelled';
+    } finally {
+      clearTimeout(limit);
+      clearInterval(poll);
+      worker?.terminate();
+      const wasRunning = worker !== null;
+      this.cancelAttempt = null;
+      if (wasRunning) this.o.onRunning?.(false);
+    }
+  }
+
+  /** Ends a calibration in progress at once, freeing the cores for an experiment. */
+  cancel(): void {
+    this.cancelAttempt?.();
+  }
+}
+
+/** The probe worker's benchmark in a fresh worker, ended with `terminate`. */
+export function spawnBenchWorker(): BenchWorker {
+  const worker = new Worker(new URL('../../workers/probe.worker.ts', import.meta.url), {
+    type: 'module',
+    name: 'calibration',
+  });
+  const remote = wrap<ProbeWorkerApi>(worker);
+  // A worker whose script fails to load never answers: say so instead of waiting for the limit.
+  const failed = new Promise<never>((_, reject) =>
+    worker.addEventListener('error', (e) => reject(new Error(e.message || 'worker failed'))),
+  );
+  failed.catch(() => {});
+  return {
+    benchTraining: (o) => Promise.race([remote.benchTraining(o), failed]),
+    terminate: () => worker.terminate(),
+  };
+}
+
+/**
+ * Whether a sweep runs in any tab of this origin: the runner holds a Web Lock named
+ * `lima-lab:sweep:…` for as long as it computes one.
+ */
+export async function sweepRunsAnywhere(): Promise<boolean> {
+  const locks = (globalThis.navigator as Navigator | undefined)?.locks;
+  if (!locks?.query) return false;
+  try {
+    const { held = [] } = await locks.query();
+    return held.some((l) => l.name?.startsWith('lima-lab:sweep:'));
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,37 @@
+// Calibrates the training speed in the background soon after the page opens, and never while a sweep runs.
+import type { BackendName } from '../engine/api';
+import { Calibrator, spawnBenchWorker, sweepRunsAnywhere } from './calibrate';
+
+/** Quiet time once the runner is up and idle, so that calibrating never slows the first view. */
+const SETTLE_MS = 1000;
+
+export class AutoCalibration {
+  running = $state(false);
+  private readonly calibrator = new Calibrator({
+    spawn: spawnBenchWorker,
+    busyElsewhere: sweepRunsAnywhere,
+    onRunning: (r) => (this.running = r),
+  });
+
+  /**
+   * Create it while a component initialises. `busy` is true while a sweep runs in this tab, and
+   * also before the runner has loaded (until then nobody knows whether one will resume).
+   */
+  constructor(o: {
+    backend: () => BackendName | null;
+    softwareGpu: () => boolean;
+    busy: () => boolean;
+  }) {
+    $effect(() => {
+      const backend = o.backend();
+      if (o.busy()) {
+        this.calibrator.cancel();
+        return;
+      }
+      if (!backend) return;
+      const software = o.softwareGpu();
+      const timer = setTimeout(() => void this.calibrator.run(backend, software), SETTLE_MS);
+      return () => clearTimeout(timer);
+    });
+  }
+}

@@ -1,0 +1,103 @@
+// The editor's time estimate before any run: a background calibration on the detected backend, stopped by a sweep.
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import type { Browser, Page, Route, Worker } from 'playwright-core';
+import { baseUrl, launch, openPage } from './harness';
+import { microHash } from './ui-helpers';
+
+let browser: Browser;
+beforeAll(async () => {
+  browser = await launch();
+});
+afterAll(async () => {
+  await browser?.close();
+});
+
+interface Stored {
+  flopsPerSec: number;
+  at: number;
+  source?: string;
+}
+const stored = (page: Page) =>
+  page.evaluate(
+    () => JSON.parse(localStorage.getItem('lima-lab:speed') ?? '{}') as Record<string, Stored>,
+  );
+
+describe('the time estimate on a fresh browser', () => {
+  test('the editor shows a calibrated time without running any experiment', async () => {
+    const t0 = Date.now();
+    const context = await browser.newContext({ viewport: { width: 1366, height: 768 } });
+    let started = 0;
+    let probes = 0;
+    context.on('page', (p) =>
+      p.on('worker', (w) => {
+        if (w.url().includes('probe.worker') && ++probes === 2) started = Date.now();
+      }),
+    );
+    const { page, errors } = await openPage(context, '#view=editor');
+    const time = page.locator('[data-testid="cost-time"][data-source="calibrated"]');
+    await time.waitFor({ timeout: 90_000 });
+    console.log(
+      `calibrated ${Date.now() - t0} ms after the page opened, ${Date.now() - started} ms after its worker started`,
+    );
+    const text = (await time.textContent())!.replace(/\s+/g, ' ').trim();
+    expect(text).toMatch(/^about \d+(\.\d)? (s|min|h) on (wasm|webgpu|cpu) \(calibrated: .*rough/);
+    const backend = /on (\w+)/.exec(text)![1];
+    const speeds = await stored(page);
+    expect(speeds[backend]?.source).toBe('calibrated');
+    expect(speeds[backend]?.flopsPerSec).toBeGreaterThan(0);
+    // Nothing ran: no engine worker was ever started, and the Run tab shows no sweep.
+    expect(page.workers().some((w) => w.url().includes('engine.worker'))).toBe(false);
+    await page.getByTestId('tab-run').click();
+    await page.getByTestId('run-view').waitFor();
+    expect(await page.locator('[data-testid="sweep-status"]:not(:text-is("idle"))').count()).toBe(
+      0,
+    );
+    expect(errors).toEqual([]);
+    await context.close();
+  });
+
+  test('a sweep that starts ends the calibration at once; the run then measures the real speed', async () => {
+    const context = await browser.newContext({ viewport: { width: 1366, height: 768 } });
+    // Hold the wasm binaries until the sweep has started, so that the calibration is surely
+    // still running when Run is pressed.
+    const held: Route[] = [];
+    let holding = true;
+    await context.route(/\.wasm$/, (route) => {
+      if (holding) held.push(route);
+      else void route.continue();
+    });
+    const { page, errors } = await openPage(context, null);
+    const calibration = new Promise<Worker>((resolve) => {
+      let probes = 0;
+      page.on('worker', (w) => {
+        // The probe worker answers the backend probe; the second one is the calibration's.
+        if (w.url().includes('probe.worker') && ++probes === 2) resolve(w);
+      });
+    });
+    await page.goto(new URL(microHash(), baseUrl()).toString());
+    const worker = await calibration;
+    const closed = new Promise<number>((resolve) => worker.on('close', () => resolve(Date.now())));
+    // The calibration asked for the wasm binary: it is under way.
+    await expect.poll(() => held.length, { timeout: 60_000 }).toBeGreaterThan(0);
+    const clicked = Date.now();
+    await page.getByTestId('run').click();
+    const end = await Promise.race([closed, new Promise<null>((r) => setTimeout(r, 15_000, null))]);
+    expect(end, 'the calibration worker was not ended when the sweep started').not.toBeNull();
+    console.log(`calibration worker ended ${end! - clicked} ms after Run was pressed`);
+    holding = false;
+    for (const r of held.splice(0)) await r.continue().catch(() => {});
+    await page.waitForFunction(
+      () => document.querySelector('[data-testid="sweep-status"]')?.textContent === 'done',
+      null,
+      { timeout: 180_000 },
+    );
+    const speeds = await stored(page);
+    expect(Object.values(speeds).map((s) => s.source)).toEqual(['measured']);
+    await page.getByTestId('tab-editor').click();
+    expect(
+      await page.locator('[data-testid="cost-time"][data-source="measured"]').textContent(),
+    ).toMatch(/about .* on wasm \(measured: /);
+    expect(errors).toEqual([]);
+    await context.close();
+  });
+});

@@ -1,0 +1,260 @@
+// The device's stored training speed (measured vs calibrated), the background calibration and the estimate's time line.
+import { afterEach, beforeEach, describe, expect, test, vi } from 'vitest';
+import { presetSpec } from '../../src/spec';
+import type { SweepState } from '../../src/runner/types';
+import {
+  recordCalibration,
+  recordSpeed,
+  speedOf,
+  trainingFlopsPerSec,
+  type DeviceSpeed,
+} from '../../src/ui/speed';
+import { calibrationPlan, Calibrator, type BenchWorker } from '../../src/ui/calibrate';
+import { specParams, sweepCost, timeEstimate } from '../../src/ui/cost';
+
+const KEY = 'lima-lab:speed';
+
+function memoryStorage(): Storage {
+  const m = new Map<string, string>();
+  return {
+    get length() {
+      return m.size;
+    },
+    clear: () => m.clear(),
+    getItem: (k) => m.get(k) ?? null,
+    key: (i) => [...m.keys()][i] ?? null,
+    removeItem: (k) => void m.delete(k),
+    setItem: (k, v) => void m.set(k, String(v)),
+  };
+}
+
+beforeEach(() => {
+  vi.stubGlobal('localStorage', memoryStorage());
+});
+afterEach(() => {
+  vi.unstubAllGlobals();
+  vi.useRealTimers();
+});
+
+/** The runner's state while the pretraining of a plateau-toy run trains on wasm. */
+function pretraining(tokensPerSec: number): SweepState {
+  const spec = presetSpec('plateau-toy');
+  return {
+    spec,
+    backend: 'wasm',
+    tokensPerSec,
+    stages: [{ stage: 'pretrain', stageId: 'p1', status: 'running' }],
+    runs: [{ stages: { pretrain: 'p1' }, point: {} }],
+  } as unknown as SweepState;
+}
+
+describe('stored speeds', () => {
+  test('a calibration is stored as such, and a run’s measurement replaces it', () => {
+    expect(speedOf('wasm')).toBeNull();
+    expect(recordCalibration('wasm', 5e9)).toBe(true);
+    expect(speedOf('wasm')).toMatchObject({ flopsPerSec: 5e9, source: 'calibrated' });
+    recordSpeed(pretraining(6000));
+    const n = specParams(presetSpec('plateau-toy'));
+    expect(speedOf('wasm')).toMatchObject({ flopsPerSec: 6 * n * 6000, source: 'measured' });
+  });
+
+  test('a calibration never replaces a measured speed, and a newer calibration replaces an older one', () => {
+    recordSpeed(pretraining(6000));
+    const measured = speedOf('wasm');
+    expect(recordCalibration('wasm', 1e12)).toBe(false);
+    expect(speedOf('wasm')).toEqual(measured);
+    recordCalibration('cpu', 1e8);
+    recordCalibration('cpu', 2e8);
+    expect(speedOf('cpu')).toMatchObject({ flopsPerSec: 2e8, source: 'calibrated' });
+    expect(speedOf('webgpu')).toBeNull();
+  });
+
+  test('figures stored before calibration existed count as measured; malformed ones are dropped', () => {
+    localStorage.setItem(
+      KEY,
+      JSON.stringify({
+        wasm: { flopsPerSec: 4e9, at: 1 },
+        cpu: { flopsPerSec: -1, at: 1 },
+        webgpu: { flopsPerSec: 'fast' },
+      }),
+    );
+    expect(speedOf('wasm')).toEqual({ flopsPerSec: 4e9, at: 1, source: 'measured' });
+    expect(speedOf('cpu')).toBeNull();
+    expect(speedOf('webgpu')).toBeNull();
+    localStorage.setItem(KEY, '{not json');
+    expect(speedOf('wasm')).toBeNull();
+    expect(recordCalibration('wasm', NaN)).toBe(false);
+    expect(recordCalibration('wasm', 0)).toBe(false);
+  });
+
+  test('training FLOP/s count 6 per parameter per token', () => {
+    expect(trainingFlopsPerSec(130_000, 6000)).toBe(6 * 130_000 * 6000);
+  });
+});
+
+/** A benchmark worker whose answer the test gives when it wants. */
+function fakeWorker() {
+  let answer!: (r: { tokensPerSec: number; params: number }) => void;
+  let fail!: (e: Error) => void;
+  const calls: unknown[] = [];
+  const w = {
+    terminated: false,
+    calls,
+    benchTraining: (o: unknown) => {
+      calls.push(o);
+      return new Promise<{ tokensPerSec: number; params: number }>((res, rej) => {
+        answer = res;
+        fail = rej;
+      });
+    },
+    terminate() {
+      w.terminated = true;
+    },
+    answer: (r: { tokensPerSec: number; params: number }) => answer(r),
+    fail: (e: Error) => fail(e),
+  };
+  return w;
+}
+
+/** Lets the calibrator reach its call into the worker. */
+const settle = () => new Promise((r) => setTimeout(r, 0));
+
+describe('the background calibration', () => {
+  test('a few steps of the toy model: wasm about a second on two cores, cpu fewer and smaller', () => {
+    expect(calibrationPlan('wasm')).toEqual({ preset: 'toy', batchSize: 8, steps: 3 });
+    expect(calibrationPlan('webgpu')).toEqual({ preset: 'toy', batchSize: 8, steps: 3 });
+    expect(calibrationPlan('cpu')).toEqual({ preset: 'toy', batchSize: 2, steps: 2 });
+  });
+
+  test('stores tokens/s × 6 × parameters as a calibration, then ends its worker', async () => {
+    const w = fakeWorker();
+    const running: boolean[] = [];
+    const c = new Calibrator({ spawn: () => w, onRunning: (r) => running.push(r) });
+    const done = c.run('wasm');
+    await settle();
+    expect(c.running).toBe(true);
+    expect(w.calls).toEqual([{ backend: 'wasm', preset: 'toy', batchSize: 8, steps: 3 }]);
+    w.answer({ tokensPerSec: 7000, params: 130_000 });
+    expect(await done).toBe('stored');
+    expect(speedOf('wasm')).toMatchObject({
+      flopsPerSec: 6 * 130_000 * 7000,
+      source: 'calibrated',
+    });
+    expect(w.terminated).toBe(true);
+    expect(running).toEqual([true, false]);
+    expect(c.running).toBe(false);
+    // Once stored, there is nothing to calibrate.
+    expect(await c.run('wasm')).toBe('skipped');
+  });
+
+  test('a backend with a stored speed, or a software GPU, is not calibrated', async () => {
+    recordSpeed(pretraining(6000));
+    const spawn = vi.fn(() => fakeWorker() as BenchWorker);
+    const c = new Calibrator({ spawn });
+    expect(await c.run('wasm')).toBe('skipped');
+    expect(await c.run('webgpu', true)).toBe('skipped');
+    expect(spawn).not.toHaveBeenCalled();
+  });
+
+  test('a run measured during the calibration keeps its figure', async () => {
+    const w = fakeWorker();
+    const c = new Calibrator({ spawn: () => w });
+    const done = c.run('wasm');
+    await settle();
+    recordSpeed(pretraining(6000));
+    w.answer({ tokensPerSec: 1, params: 1 });
+    expect(await done).toBe('kept-measured');
+    expect(speedOf('wasm')?.source).toBe('measured');
+  });
+
+  test('a failure stores nothing, ends the worker and is not retried in this page', async () => {
+    const w = fakeWorker();
+    const spawn = vi.fn(() => w as BenchWorker);
+    const c = new Calibrator({ spawn });
+    const done = c.run('wasm');
+    await settle();
+    w.fail(new Error('the wasm backend failed to initialise'));
+    expect(await done).toBe('failed');
+    expect(speedOf('wasm')).toBeNull();
+    expect(w.terminated).toBe(true);
+    expect(await c.run('wasm')).toBe('skipped');
+    expect(spawn).toHaveBeenCalledTimes(1);
+  });
+
+  test('a calibration that hangs is abandoned at its time limit', async () => {
+    vi.useFakeTimers();
+    const w = fakeWorker();
+    const c = new Calibrator({ spawn: () => w, limitMs: 5000 });
+    const done = c.run('cpu');
+    await vi.advanceTimersByTimeAsync(5001);
+    expect(await done).toBe('failed');
+    expect(w.terminated).toBe(true);
+    expect(speedOf('cpu')).toBeNull();
+  });
+
+  test('cancelled when a sweep starts: ends the worker at once, stores nothing, runs again later', async () => {
+    const first = fakeWorker();
+    const second = fakeWorker();
+    const workers = [first, second];
+    const c = new Calibrator({ spawn: () => workers.shift()! });
+    const done = c.run('wasm');
+    await settle();
+    c.cancel();
+    expect(await done).toBe('cancelled');
+    expect(first.terminated).toBe(true);
+    // A worker that answers after all is ignored.
+    first.answer({ tokensPerSec: 7000, params: 130_000 });
+    await settle();
+    expect(speedOf('wasm')).toBeNull();
+    const again = c.run('wasm');
+    await settle();
+    second.answer({ tokensPerSec: 7000, params: 130_000 });
+    expect(await again).toBe('stored');
+  });
+
+  test('never starts while a sweep runs in another tab, and stops when one starts there', async () => {
+    let busy = true;
+    const w = fakeWorker();
+    const spawn = vi.fn(() => w as BenchWorker);
+    const c = new Calibrator({ spawn, busyElsewhere: async () => busy, pollMs: 10 });
+    expect(await c.run('wasm')).toBe('skipped');
+    expect(spawn).not.toHaveBeenCalled();
+    busy = false;
+    const done = c.run('wasm');
+    await settle();
+    expect(spawn).toHaveBeenCalledTimes(1);
+    busy = true;
+    expect(await done).toBe('cancelled');
+    expect(w.terminated).toBe(true);
+    expect(speedOf('wasm')).toBeNull();
+  });
+});
+
+describe('the estimate’s time line', () => {
+  const cost = sweepCost(presetSpec('plateau-toy'))!;
+  const total = cost.trainFlops + cost.evalFlops;
+  const at = (device: Partial<DeviceSpeed>) =>
+    timeEstimate(cost, { backend: 'wasm', speed: null, calibrating: false, ...device });
+
+  test('names the backend and says whether the speed was measured or calibrated', () => {
+    const measured = at({ speed: { flopsPerSec: total / 240, at: 0, source: 'measured' } });
+    expect(measured.text).toBe('about 4 min on wasm');
+    expect(measured.source).toBe('measured');
+    expect(measured.note).toMatch(/^measured: /);
+    const calibrated = at({ speed: { flopsPerSec: total / 240, at: 0, source: 'calibrated' } });
+    expect(calibrated.text).toBe('about 4 min on wasm');
+    expect(calibrated.source).toBe('calibrated');
+    expect(calibrated.note).toMatch(/^calibrated: .*rough/);
+  });
+
+  test('without a speed: says a calibration is on its way, or keeps the old message', () => {
+    expect(at({ calibrating: true }).text).toBe(
+      'time: measuring the training speed of wasm on this device…',
+    );
+    expect(at({}).text).toBe('time: measured once a run has trained on this device');
+    expect(at({}).source).toBeNull();
+    // No backend known yet: no time, whatever is stored.
+    const speed = { flopsPerSec: 1e9, at: 0, source: 'measured' as const };
+    expect(at({ backend: null, speed }).source).toBeNull();
+  });
+});
