@@ -100,4 +100,27 @@ describe('the time estimate on a fresh browser', () => {
     expect(errors).toEqual([]);
     await context.close();
   });
+
+  test('the quick test measures training, not just a matmul, and stores it as a calibration', async () => {
+    const context = await browser.newContext({ viewport: { width: 1366, height: 768 } });
+    const { page, errors } = await openPage(context, '#view=device');
+    // An older calibration, as if from an earlier visit.
+    await page.evaluate(() =>
+      localStorage.setItem(
+        'lima-lab:speed',
+        JSON.stringify({ wasm: { flopsPerSec: 1, at: 1, source: 'calibrated' } }),
+      ),
+    );
+    await page.getByRole('button', { name: 'Run the quick test' }).click();
+    const line = page.getByTestId('quick-bench-training');
+    await line.waitFor({ timeout: 120_000 });
+    expect(await line.textContent()).toMatch(/Training the toy model on wasm: .* tokens\/s/);
+    expect(await line.textContent()).toContain('uses it as a calibrated speed');
+    const wasm = (await stored(page)).wasm!;
+    expect(wasm.source).toBe('calibrated');
+    expect(wasm.flopsPerSec).toBeGreaterThan(1e6);
+    expect(wasm.at).toBeGreaterThan(1);
+    expect(errors).toEqual([]);
+    await context.close();
+  });
 });
