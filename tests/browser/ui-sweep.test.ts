@@ -160,31 +160,60 @@ describe('a micro sweep in the page', () => {
     await other.close();
   });
 
-  test('the exported results file merges on the workshop screen', async () => {
+  test('the exported results file merges on the workshop screen, chosen, dropped or by keyboard', async () => {
+    // Every wait is on what the user sees, with room for a loaded machine.
+    const seen = { timeout: 60_000 };
     await page.getByTestId('tab-results').click();
     const [download] = await Promise.all([
-      page.waitForEvent('download'),
-      page.getByTestId('export-json').click(),
+      page.waitForEvent('download', seen),
+      page.getByTestId('export-json').click(seen),
     ]);
     const text = readFileSync((await download.path())!, 'utf8');
     expect(JSON.parse(text).runs).toHaveLength(4);
     await page.getByTestId('tab-workshop').click();
-    await page.getByTestId('merge-files').setInputFiles([
-      { name: 'laptop-1.json', mimeType: 'application/json', buffer: Buffer.from(text) },
-      {
-        name: 'broken.json',
-        mimeType: 'application/json',
-        buffer: Buffer.from(text.slice(0, 200)),
-      },
+    const merge = page.getByTestId('merge');
+    const summary = merge.getByTestId('merge-summary');
+    const errs = merge.getByTestId('merge-errors');
+    const file = (name: string, body: string) => ({
+      name,
+      mimeType: 'application/json',
+      buffer: Buffer.from(body),
+    });
+
+    // Chosen: a good file and a truncated one; the good one merges, the other is named.
+    await merge
+      .getByTestId('merge-files')
+      .setInputFiles([file('laptop-1.json', text), file('broken.json', text.slice(0, 200))]);
+    await summary.filter({ hasText: 'Merged 1 file: 4 of 4 runs, complete' }).waitFor(seen);
+    await errs.filter({ hasText: 'broken.json is not a results file' }).waitFor(seen);
+    await merge.getByTestId('plateau-point').nth(1).waitFor(seen);
+    expect(await merge.getByTestId('plateau-point').count()).toBe(2);
+
+    // Dropped on the labelled zone: the good file alone, so the error goes.
+    const dropped = await page.evaluateHandle((body) => {
+      const dt = new DataTransfer();
+      dt.items.add(new File([body], 'laptop-2.json', { type: 'application/json' }));
+      return dt;
+    }, text);
+    await merge
+      .getByRole('region', { name: 'Drop results files here' })
+      .dispatchEvent('drop', { dataTransfer: dropped });
+    await errs.waitFor({ state: 'detached', ...seen });
+    expect(await summary.textContent()).toContain('Merged 1 file: 4 of 4 runs, complete');
+
+    // By keyboard: the file input takes focus and Enter opens the chooser.
+    const input = merge.getByTestId('merge-files');
+    await input.focus();
+    expect(await input.evaluate((el) => el === document.activeElement && el.tabIndex >= 0)).toBe(
+      true,
+    );
+    const [chooser] = await Promise.all([
+      page.waitForEvent('filechooser', seen),
+      page.keyboard.press('Enter'),
     ]);
-    await page.getByTestId('merge-summary').waitFor();
-    expect(await page.getByTestId('merge-errors').textContent()).toContain(
-      'broken.json is not a results file',
-    );
-    expect(await page.getByTestId('merge-summary').textContent()).toContain(
-      '4 of 4 runs, complete',
-    );
-    expect(await page.getByTestId('merge').getByTestId('plateau-point').count()).toBe(2);
+    await chooser.setFiles([file('cut.json', text.slice(0, 200))]);
+    await errs.filter({ hasText: 'cut.json is not a results file' }).waitFor(seen);
+    await summary.waitFor({ state: 'detached', ...seen });
   });
 
   test('a sweep interrupted by a reload is offered for resumption and finishes', async () => {
