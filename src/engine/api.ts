@@ -76,6 +76,12 @@ export interface Checkpoint {
   lossCurve: LossPoint[];
 }
 
+/** Pretraining's knowledge probe: held-out facts the base model completes from its training text. */
+export interface KnowledgeProbe {
+  recalled: number;
+  total: number;
+}
+
 export interface TrainResult {
   checkpoint: Checkpoint;
   lossCurve: LossPoint[];
@@ -89,6 +95,8 @@ export interface TrainResult {
    * checkpoint is the best of them (its `step` says which), as LIMA chose on its dev set.
    */
   dev?: { step: number; score: number }[];
+  /** Pretraining: the knowledge probe of the final model (see engine/knowledge.ts). */
+  knowledge?: KnowledgeProbe;
 }
 
 export interface Sample {

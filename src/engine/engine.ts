@@ -26,7 +26,15 @@ import type {
   ImportFile,
   TrainResult,
 } from './api';
-import { batchFromRows, buildData, finetuneRows, pretrainRows, tokenizerOf, worldOf } from './data';
+import {
+  batchFromRows,
+  buildData,
+  corpusDocs,
+  finetuneRows,
+  pretrainRows,
+  tokenizerOf,
+  worldOf,
+} from './data';
 import { DevSelection } from './dev';
 import { useImports as setImports } from './imports';
 import { answerAndJudge, type EvalPlan } from './evaluate';
@@ -37,6 +45,7 @@ import { initBackend, probeBackends } from './probe';
 import { loadModel, restoreTraining, snapshot } from './state';
 import { moved } from './transfer';
 import { sftSchedule } from './sft-batches';
+import { knowledgeProbe } from './knowledge';
 import { finetuneValidation, pretrainValidation, validationHook } from './validation';
 
 function contextName(): BackendReport['context'] {
@@ -202,7 +211,15 @@ export class Engine implements EngineApi {
               )
           : undefined,
       });
-      return await this.result(stageId, backend, model, adamw, r, p.steps, t0);
+      const result = await this.result(stageId, backend, model, adamw, r, p.steps, t0);
+      if (r.diverged) return result;
+      const knowledge = await knowledgeProbe(
+        model,
+        tokenizerOf(data),
+        worldOf(spec),
+        corpusDocs(spec),
+      );
+      return { ...result, knowledge };
     } catch (e) {
       throw await this.explainFailure(e);
     } finally {

@@ -238,6 +238,7 @@ export class Executor {
       ms: r.ms,
       tokensPerSec: r.tokensPerSec,
       diverged: r.diverged,
+      ...(r.knowledge ? { knowledge: r.knowledge } : {}),
       finishedAt: Date.now(),
     };
     await this.saveStage(record);
@@ -363,6 +364,7 @@ export class Executor {
       byTask: ev.byTask,
       samples: ev.samples,
       lossCurves: { pretrain: pre.lossCurve, finetune: ft.lossCurve },
+      ...(pre.knowledge ? { knowledge: pre.knowledge } : {}),
       timings: { data: data.data.ms, pretrain: pre.ms, finetune: ft.ms, eval: ev.ms },
       finishedAt: Date.now(),
     };

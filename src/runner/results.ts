@@ -54,6 +54,7 @@ const RunResultSchema = v.object({
   byTask: v.record(v.picklist(TASK_TYPES), Summary),
   samples: v.array(SampleSchema),
   lossCurves: v.object({ pretrain: v.array(LossPointSchema), finetune: v.array(LossPointSchema) }),
+  knowledge: v.optional(v.object({ recalled: Num, total: Num })),
   timings: v.record(v.picklist(['data', 'pretrain', 'finetune', 'eval']), Num),
   diverged: v.optional(
     v.object({

@@ -1,5 +1,5 @@
 // The runner's public contract: sweep state for the UI, run results, the results file and the runner interface.
-import type { BackendName, LossPoint, Sample, ScoreSummary } from '../engine/api';
+import type { BackendName, KnowledgeProbe, LossPoint, Sample, ScoreSummary } from '../engine/api';
 import type { Spec, Stage, StageIds } from '../spec';
 import type { TaskType } from '../world/types';
 import type { StorageInfo } from '../store/store';
@@ -126,6 +126,8 @@ export interface RunResult {
   byTask: Partial<Record<TaskType, ScoreSummary>>;
   samples: Sample[];
   lossCurves: { pretrain: LossPoint[]; finetune: LossPoint[] };
+  /** The pretrained model's knowledge probe (absent in results from before it existed). */
+  knowledge?: KnowledgeProbe;
   /** Milliseconds per stage when it was computed (a cached stage keeps its original time). */
   timings: Partial<Record<PlanStage, number>>;
   /** Set when a training stage's loss became NaN/Inf. */

@@ -6,7 +6,14 @@ import {
   type IDBPTransaction,
   type StoreNames,
 } from 'idb';
-import type { BackendName, Checkpoint, DataArtifact, EvalResult, LossPoint } from '../engine/api';
+import type {
+  BackendName,
+  Checkpoint,
+  DataArtifact,
+  EvalResult,
+  KnowledgeProbe,
+  LossPoint,
+} from '../engine/api';
 import type { Spec } from '../spec';
 
 export const DB_NAME = 'lima-lab';
@@ -20,6 +27,8 @@ export interface TrainRecord {
   ms: number;
   tokensPerSec: number;
   diverged?: { step: number; message: string };
+  /** Pretraining only (absent in records from before the probe existed). */
+  knowledge?: KnowledgeProbe;
   finishedAt: number;
 }
 

@@ -53,7 +53,12 @@ describe('engine stages', () => {
     const val = pre.lossCurve.map((p) => p.valLoss);
     expect(val.every((v) => v !== undefined && Number.isFinite(v))).toBe(true);
     expect(val[11]!).toBeLessThan(val[0]!);
+    // The knowledge probe ran on the pretrained model: six facts per probed held-out person.
+    expect(pre.knowledge!.total).toBeGreaterThan(0);
+    expect(pre.knowledge!.total % 6).toBe(0);
+    expect(pre.knowledge!.recalled).toBeLessThanOrEqual(pre.knowledge!.total);
     const ft = await engine.finetune(s, data, pre.checkpoint, null, hooks());
+    expect(ft.knowledge).toBeUndefined();
     expect(ft.lossCurve).toHaveLength(4); // 8 examples / batch 4 × 2 epochs
     // No dev prompts in this spec (and no answer would fit 32 tokens): no fine-tuning validation.
     expect(ft.lossCurve.some((p) => p.valLoss !== undefined)).toBe(false);

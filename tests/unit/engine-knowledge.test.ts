@@ -1,0 +1,70 @@
+// The knowledge probe: prompts cut just before each held-out fact, and a model that memorised a biography recalls all of it.
+import { describe, expect, it } from 'vitest';
+import * as tf from '@tensorflow/tfjs-core';
+import '@tensorflow/tfjs-backend-wasm';
+import { buildWorld, pretrainCorpus, ATTRIBUTES } from '../../src/world';
+import { knowledgeProbe, probePrompts } from '../../src/engine/knowledge';
+import { Tokenizer } from '../../src/data/tokenizer';
+import { packBlocks } from '../../src/data/batches';
+import { batchFromRows } from '../../src/engine/data';
+import { freshTrainer } from '../../src/train/step';
+import type { ModelConfig } from '../../src/model/llama';
+import { specWith } from './world-helpers';
+
+const spec = specWith({ world: { people: 40, procedures: 2 }, data: { augmentation: 1 } });
+const world = buildWorld(spec);
+const corpus = pretrainCorpus(world, spec);
+
+describe('knowledge probe', () => {
+  it('cuts each held-out biography just before each fact, and only held-out people', () => {
+    const probes = probePrompts(world, corpus);
+    const heldOut = world.people.filter((p) => p.heldOut);
+    expect(probes).toHaveLength(Math.min(25, heldOut.length) * ATTRIBUTES.length);
+    for (const p of probes) {
+      const doc = corpus.find((d) => d.startsWith(`${p.prefix} ${p.fact}`));
+      expect(doc, p.prefix).toBeDefined();
+      expect(p.prefix.endsWith(' ')).toBe(false);
+      expect(heldOut.some((x) => p.prefix.includes(x.name))).toBe(true);
+    }
+  });
+
+  it('counts every fact of a memorised biography as recalled, and none for an untrained model', async () => {
+    await tf.setBackend('wasm');
+    const person = world.people.find((p) => p.heldOut)!;
+    const bio = corpus.find((d) => d.includes(person.name) && d.includes(person.birthDate))!;
+    const docs = [bio];
+    const tok = Tokenizer.train(corpus, 320);
+    const cfg: ModelConfig = {
+      nLayer: 1,
+      nEmbd: 48,
+      nHead: 2,
+      blockSize: 64,
+      vocabSize: tok.vocabSize,
+      ffnHidden: 128,
+      tiedEmbeddings: true,
+    };
+    const untrained = freshTrainer(cfg, 3);
+    expect(await knowledgeProbe(untrained.trainer.model, tok, world, docs)).toEqual({
+      recalled: 0,
+      total: 6,
+    });
+    untrained.release();
+    // One biography, packed as in pretraining and repeated until it is learned by heart.
+    const rows = packBlocks(
+      Array.from({ length: 8 }, () => tok.encode(bio)),
+      cfg.blockSize,
+      tok.special.bos,
+    );
+    const n = rows.length / (cfg.blockSize + 1);
+    const { trainer, release } = freshTrainer(cfg, 3);
+    for (let i = 0; i < 150; i++) {
+      const picks = Array.from({ length: 4 }, (_, k) => (i * 4 + k) % n);
+      await trainer.step(batchFromRows(rows, null, picks, cfg.blockSize, cfg.blockSize), 1e-2);
+    }
+    expect(await knowledgeProbe(trainer.model, tok, world, docs)).toEqual({
+      recalled: 6,
+      total: 6,
+    });
+    release();
+  }, 60_000);
+});
