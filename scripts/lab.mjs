@@ -147,6 +147,14 @@ async function run(arg) {
     });
     if (out.error) fail(out.error);
     console.log(`\n${out.table}\n`);
+    // The knowledge probe of each pretraining: held-out facts the base model completes from its training text.
+    const probed = new Map();
+    for (const r of out.file?.runs ?? [])
+      if (r.knowledge?.total) probed.set(r.stages.pretrain, r.knowledge);
+    for (const [id, k] of probed)
+      console.log(
+        `knowledge probe, pretrain ${id.slice(0, 8)}: ${k.recalled}/${k.total} held-out facts completed (${((100 * k.recalled) / k.total).toFixed(1)}%)`,
+      );
     console.log(
       `${out.status}: ${out.runs} runs; stages computed ${out.computed}, from cache ${out.cached}, resumed ${out.resumed}; ` +
         `backend ${out.device ?? out.backend ?? '—'}; ${((Date.now() - t0) / 1000).toFixed(0)} s`,
