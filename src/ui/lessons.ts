@@ -28,7 +28,7 @@ export const LESSONS: readonly Lesson[] = [
     text: 'Every fact about every person is only in the pretraining prose. Fine-tuning never sees the held-out people, so whatever the model says about them it learned before alignment. Pretrain on one fixed biography per person, or on several rewrites.',
     preset: 'augmentation-toy',
     question:
-      'Both models were fine-tuned the same way. Why can one of them state held-out facts and the other not?',
+      'Under the pretraining loss chart, the knowledge probe says how many held-out facts each base model completes from its own text. Both were fine-tuned the same way: does knowing more facts make the answers about them right? What would?',
   },
   {
     title: 'Fine-tuning on 1×',
