@@ -11,10 +11,10 @@ import { CHROMIUM_ARGS, ensureChromium } from './chromium.mjs';
 /** What fits in a few minutes on a 2-core CPU; a hardware GPU adds the larger presets. */
 const PLAN = {
   wasm: [
-    { preset: 'toy', batchSize: 16, steps: 5, kernels: 'stock' },
-    { preset: 'toy', batchSize: 16, steps: 5, kernels: 'no-bmm' },
-    { preset: 'toy', batchSize: 16, steps: 5, kernels: 'no-share' },
-    { preset: 'toy', batchSize: 16, steps: 5 },
+    { preset: 'toy', batchSize: 16, steps: 10, kernels: 'stock' },
+    { preset: 'toy', batchSize: 16, steps: 10, kernels: 'no-bmm' },
+    { preset: 'toy', batchSize: 16, steps: 10, kernels: 'no-share' },
+    { preset: 'toy', batchSize: 16, steps: 10 },
     { preset: 'toy', batchSize: 32, steps: 4 },
     { preset: 'small', batchSize: 16, steps: 3 },
   ],
