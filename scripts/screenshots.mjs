@@ -42,6 +42,10 @@ try {
 
   await page.goto(`${base}#view=editor`);
   await page.locator('#f-finetune-examples').waitFor();
+  // The time estimate appears once the first visit's calibration has measured this device.
+  await page
+    .locator('[data-testid="cost-time"]:not([data-source="none"])')
+    .waitFor({ timeout: 60_000 });
   await shot('editor');
 
   await page.goto(`${base}#view=workshop&lesson=3`);

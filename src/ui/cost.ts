@@ -88,7 +88,7 @@ export interface TimeEstimate {
 export function timeEstimate(cost: SweepCost, device: DeviceSpeed): TimeEstimate {
   const seconds = device.backend ? secondsAt(cost, device.speed?.flopsPerSec ?? null) : null;
   if (seconds !== null && device.speed) {
-    const rate = `${si(device.speed.flopsPerSec)}FLOP/s`;
+    const rate = `${si(device.speed.flopsPerSec)} FLOP/s`;
     const note =
       device.speed.source === 'measured'
         ? `measured: ${rate} while a run trained on this device`
