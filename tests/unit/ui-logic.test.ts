@@ -18,7 +18,7 @@ import {
 import { planCost } from '../../src/ui/cost';
 import { LESSONS, lessonSpec } from '../../src/ui/lessons';
 import { toCsv } from '../../src/ui/charts/export';
-import { plural } from '../../src/ui/format';
+import { deviceNote, plural } from '../../src/ui/format';
 import type { RunResult, TableRow } from '../../src/runner/types';
 import type { Sample } from '../../src/engine/api';
 
@@ -135,6 +135,12 @@ describe('results for charts', () => {
     expect(plural(1, 'conversations')).toBe('1 conversation');
     expect(plural(6, 'conversations')).toBe('6 conversations');
     expect(plural(0, 'documents')).toBe('0 documents');
+  });
+
+  test('the run view names the device without repeating the backend', () => {
+    expect(deviceNote('wasm', 'wasm (SIMD, threads)')).toBe(' (SIMD, threads)');
+    expect(deviceNote('webgpu', 'NVIDIA H100')).toBe(' (NVIDIA H100)');
+    expect(deviceNote('wasm', null)).toBe('');
   });
 
   test('a loss curve with validation points gives a dashed validation series of those points only', () => {
