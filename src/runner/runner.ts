@@ -6,11 +6,11 @@ import { MissingImportError } from '../spec';
 import { asPlanned, CancelledSweep, Executor, type ExecEvent } from './execute';
 import { missingImports, neededImports } from './imports';
 import { PLAN_STAGES, planSweep, type SweepPlan } from './plan';
+import { sweepEta, sweepFraction } from './progress';
 import { resultsFileOf } from './results';
 import type {
   Listener,
   Message,
-  PlanStage,
   ResultsFile,
   RunResult,
   Runner,
@@ -187,7 +187,7 @@ export class SweepRunner implements Runner {
       counters,
       storage: await store.storageInfo(),
     };
-    this.set({ fraction: this.fraction() });
+    this.set({ fraction: sweepFraction(this.state.stages) });
     return plan;
   }
 
@@ -347,7 +347,10 @@ export class SweepRunner implements Runner {
           ...(e.backend ? { backend: e.backend } : {}),
           ...(e.lossCurve ? { curves: { ...this.state.curves, [e.stageId]: e.lossCurve } } : {}),
         });
-        this.set({ fraction: this.fraction(), etaSec: this.eta() });
+        this.set({
+          fraction: sweepFraction(this.state.stages),
+          etaSec: sweepEta(this.state.stages, this.spent),
+        });
         break;
       }
       case 'stage-failed':
@@ -409,41 +412,10 @@ export class SweepRunner implements Runner {
       }),
       tokensPerSec: p.tokensPerSec ?? this.state.tokensPerSec,
     };
-    this.set({ fraction: this.fraction(), etaSec: this.eta() });
-  }
-
-  /** Whole-sweep fraction, each stage weighted by its estimated work. */
-  private fraction(): number {
-    const total = this.state.stages.reduce((n, s) => n + s.work, 0);
-    const done = this.state.stages.reduce((n, s) => n + s.work * s.fraction, 0);
-    return total > 0 ? done / total : 0;
-  }
-
-  /** Seconds left: the rest of each kind of stage at the rate measured on that kind (else on all). */
-  private eta(): number | null {
-    const rate = new Map<PlanStage | 'all', { ms: number; work: number }>();
-    for (const s of this.state.stages) {
-      const t = this.spent.get(s.stageId);
-      if (!t || s.fraction <= 0 || s.work <= 0) continue;
-      for (const key of [s.stage, 'all'] as const) {
-        const r = rate.get(key) ?? { ms: 0, work: 0 };
-        r.ms += t.ms;
-        r.work +=
-          s.work *
-          (s.fraction - (s.resumedFrom && s.totalSteps ? s.resumedFrom / s.totalSteps : 0));
-        rate.set(key, r);
-      }
-    }
-    const all = rate.get('all');
-    if (!all || all.work <= 0) return null;
-    let ms = 0;
-    for (const s of this.state.stages) {
-      if (s.status === 'cached' || s.status === 'done') continue;
-      const r = rate.get(s.stage);
-      const msPerWork = r && r.work > 0 ? r.ms / r.work : all.ms / all.work;
-      ms += (1 - s.fraction) * s.work * msPerWork;
-    }
-    return ms / 1000;
+    this.set({
+      fraction: sweepFraction(this.state.stages),
+      etaSec: sweepEta(this.state.stages, this.spent),
+    });
   }
 
   pause(): void {
