@@ -157,7 +157,7 @@ async function run(arg) {
       );
     console.log(
       `${out.status}: ${out.runs} runs; stages computed ${out.computed}, from cache ${out.cached}, resumed ${out.resumed}; ` +
-        `backend ${out.device ?? out.backend ?? '—'}; ${((Date.now() - t0) / 1000).toFixed(0)} s`,
+        `backend ${out.backend ?? '—'}${out.device ? ` (${out.device})` : ''}; ${((Date.now() - t0) / 1000).toFixed(0)} s`,
     );
     const name = experiment.preset ?? `sweep-${out.file?.sweepId ?? 'unknown'}`;
     const shardName = out.file?.shard ? `-shard-${out.file.shard.k}-of-${out.file.shard.n}` : '';

@@ -503,7 +503,8 @@ function never(): Promise<never> {
   return Promise.reject(new Error('classifying a plan computes nothing'));
 }
 
-function deviceOf(
+/** What runs the backend, without its name (the views print "wasm (SIMD, threads)"). */
+export function deviceOf(
   backend: BackendName,
   report: {
     webgpu: { description: string; device: string; vendor: string } | null;
@@ -513,8 +514,8 @@ function deviceOf(
   if (backend === 'webgpu' && report.webgpu)
     return report.webgpu.description || report.webgpu.device || report.webgpu.vendor || 'WebGPU';
   if (backend === 'wasm')
-    return `wasm (${report.wasm.simd ? 'SIMD' : 'no SIMD'}, ${report.wasm.threads ? 'threads' : '1 thread'})`;
-  return 'cpu (JavaScript)';
+    return `${report.wasm.simd ? 'SIMD' : 'no SIMD'}, ${report.wasm.threads ? 'threads' : '1 thread'}`;
+  return 'JavaScript';
 }
 
 let runner: SweepRunner | null = null;

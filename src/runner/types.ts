@@ -102,7 +102,7 @@ export interface SweepState {
   etaSec: number | null;
   tokensPerSec: number | null;
   backend: BackendName | null;
-  /** e.g. "wasm (SIMD, 1 thread)" or a GPU's name. */
+  /** What runs the backend, e.g. "SIMD, 1 thread" for wasm or a GPU's name. */
   device: string | null;
   /** Loss curves of training stages, keyed by stage id: live points (lr and tokens NaN) while running, the stored curve once done. */
   curves: Record<string, LossPoint[]>;

@@ -24,11 +24,3 @@ export function bytes(n: number | null | undefined): string {
   if (n < 2 ** 30) return `${(n / 2 ** 20).toFixed(1)} MB`;
   return `${(n / 2 ** 30).toFixed(2)} GB`;
 }
-
-/** " (SIMD, threads)" after the backend's name: the device description without the name repeated. */
-export function deviceNote(backend: string | null, device: string | null): string {
-  if (!device) return '';
-  const own = backend && device.startsWith(`${backend} `);
-  const rest = own ? device.slice(backend.length + 1).replace(/^\((.*)\)$/, '$1') : device;
-  return ` (${rest})`;
-}

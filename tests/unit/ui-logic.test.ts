@@ -18,7 +18,8 @@ import {
 import { planCost } from '../../src/ui/cost';
 import { LESSONS, lessonSpec } from '../../src/ui/lessons';
 import { toCsv } from '../../src/ui/charts/export';
-import { deviceNote, plural } from '../../src/ui/format';
+import { plural } from '../../src/ui/format';
+import { deviceOf } from '../../src/runner/runner';
 import type { RunResult, TableRow } from '../../src/runner/types';
 import type { Sample } from '../../src/engine/api';
 
@@ -138,9 +139,13 @@ describe('results for charts', () => {
   });
 
   test('the run view names the device without repeating the backend', () => {
-    expect(deviceNote('wasm', 'wasm (SIMD, threads)')).toBe(' (SIMD, threads)');
-    expect(deviceNote('webgpu', 'NVIDIA H100')).toBe(' (NVIDIA H100)');
-    expect(deviceNote('wasm', null)).toBe('');
+    const report = {
+      webgpu: { description: 'NVIDIA H100', device: '', vendor: 'nvidia' },
+      wasm: { simd: true, threads: true },
+    };
+    expect(deviceOf('wasm', report)).toBe('SIMD, threads');
+    expect(deviceOf('webgpu', report)).toBe('NVIDIA H100');
+    expect(deviceOf('cpu', report)).toBe('JavaScript');
   });
 
   test('a loss curve with validation points gives a dashed validation series of those points only', () => {
