@@ -28,22 +28,3 @@ export function bmmDepthwise(a: tf.Tensor3D, b: tf.Tensor3D): tf.Tensor3D {
 export function depthwisePays(): boolean {
   return tf.getBackend() === 'wasm';
 }
-
-/**
- * A (G, M, K) · B (G, K, N) with a gradient made of the same product on transposed copies
- * (dA = dC·Bᵀ, dB = Aᵀ·dC), so the backward pass takes the fast path too.
- */
-export function bmm(a: tf.Tensor3D, b: tf.Tensor3D): tf.Tensor3D {
-  if (!depthwisePays()) return bmmReference(a, b);
-  const f = tf.customGrad(((x: tf.Tensor3D, y: tf.Tensor3D, save: tf.GradSaveFunc) => {
-    save([x, y]);
-    return {
-      value: bmmDepthwise(x, y),
-      gradFunc: (dy: tf.Tensor3D, [x2, y2]: tf.Tensor3D[]) => [
-        bmmDepthwise(dy, tf.transpose(y2, [0, 2, 1])),
-        bmmDepthwise(tf.transpose(x2, [0, 2, 1]), dy),
-      ],
-    };
-  }) as unknown as Parameters<typeof tf.customGrad>[0]);
-  return f(a, b) as tf.Tensor3D;
-}

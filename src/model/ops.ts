@@ -1,6 +1,6 @@
 // The model's operations with hand-written gradients, each chosen for speed on tfjs-wasm (see `npm run bench`).
 import * as tf from '@tensorflow/tfjs-core';
-import { bmm } from './bmm';
+import { bmmDepthwise, bmmReference, depthwisePays } from './bmm';
 
 /**
  * Which kernels run; only the benchmark changes this, to measure in one run what each gains.
@@ -75,6 +75,25 @@ export function linear(x: tf.Tensor, w: tf.Tensor): tf.Tensor2D {
     };
   });
   return f(x, w) as tf.Tensor2D;
+}
+
+/**
+ * A (G, M, K) · B (G, K, N) on the depthwise path where it pays, with a gradient made of the same
+ * product on transposed copies (dA = dC·Bᵀ, dB = Aᵀ·dC), so the backward pass takes it too.
+ */
+export function bmm(a: tf.Tensor3D, b: tf.Tensor3D): tf.Tensor3D {
+  if (!depthwisePays()) return bmmReference(a, b);
+  const f = withGrad(([x, y], save) => {
+    save([x, y]);
+    return {
+      value: bmmDepthwise(x as tf.Tensor3D, y as tf.Tensor3D),
+      gradFunc: (dy, [x2, y2]) => [
+        bmmDepthwise(dy as tf.Tensor3D, tf.transpose(y2, [0, 2, 1]) as tf.Tensor3D),
+        bmmDepthwise(tf.transpose(x2, [0, 2, 1]) as tf.Tensor3D, dy as tf.Tensor3D),
+      ],
+    };
+  });
+  return f(a, b) as tf.Tensor3D;
 }
 
 /** (B, H, M, K) · (B, H, K, N) → (B, H, M, N), on bmm's fast path unless the benchmark asks otherwise. */

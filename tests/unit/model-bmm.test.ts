@@ -3,7 +3,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-wasm';
 import '@tensorflow/tfjs-core/dist/register_all_gradients';
-import { bmm, bmmDepthwise, bmmReference, depthwisePays } from '../../src/model/bmm';
+import { bmmDepthwise, bmmReference, depthwisePays } from '../../src/model/bmm';
+import { bmm } from '../../src/model/ops';
 import { Rng } from '../../src/util/rng';
 
 function rand(shape: [number, number, number], seed: number): tf.Tensor3D {
