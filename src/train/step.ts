@@ -29,8 +29,22 @@ export class Trainer {
 
   private mask(T: number): tf.Tensor2D {
     let m = this.masks.get(T);
-    if (!m) this.masks.set(T, (m = causalMask(T)));
+    // Kept: the first call may come inside a tidy, and the mask outlives it.
+    if (!m) this.masks.set(T, (m = tf.keep(causalMask(T))));
     return m;
+  }
+
+  /** The batch's mean weighted loss, as a tensor (call inside a tidy). */
+  private loss(batch: Batch, dropout?: { rates: number[]; seed: number }): tf.Scalar {
+    const { B, T } = batch;
+    return lossOf(
+      this.model,
+      tf.tensor2d(batch.ids, [B, T], 'int32'),
+      tf.tensor1d(batch.targets, 'int32'),
+      tf.tensor1d(batch.weights, 'float32'),
+      this.mask(T),
+      dropout,
+    );
   }
 
   /**
@@ -42,15 +56,9 @@ export class Trainer {
     lr: number,
     dropout?: { rates: number[]; seed: number },
   ): Promise<StepResult> {
-    const { B, T } = batch;
-    const mask = this.mask(T);
-    const { value, grads } = tf.tidy(() => {
-      const ids = tf.tensor2d(batch.ids, [B, T], 'int32');
-      const targets = tf.tensor1d(batch.targets, 'int32');
-      const weights = tf.tensor1d(batch.weights, 'float32');
-      const vars = this.opt.vars;
-      return tf.variableGrads(() => lossOf(this.model, ids, targets, weights, mask, dropout), vars);
-    });
+    const { value, grads } = tf.tidy(() =>
+      tf.variableGrads(() => this.loss(batch, dropout), this.opt.vars),
+    );
     const gradList = this.opt.vars.map((v) => grads[v.name]);
     const loss = (await value.data())[0];
     value.dispose();
@@ -67,17 +75,7 @@ export class Trainer {
 
   /** The mean weighted loss of a batch without training on it (validation). */
   async evalLoss(batch: Batch): Promise<number> {
-    const { B, T } = batch;
-    const mask = this.mask(T);
-    const value = tf.tidy(() =>
-      lossOf(
-        this.model,
-        tf.tensor2d(batch.ids, [B, T], 'int32'),
-        tf.tensor1d(batch.targets, 'int32'),
-        tf.tensor1d(batch.weights, 'float32'),
-        mask,
-      ),
-    );
+    const value = tf.tidy(() => this.loss(batch));
     const loss = (await value.data())[0] as number;
     value.dispose();
     return loss;
