@@ -5,7 +5,7 @@ import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
 import type { ModelConfig } from '../../src/model/llama';
 import { freshTrainer } from '../../src/train/step';
-import { Rng } from '../../src/util/rng';
+import { maskedBatch } from './train-helpers';
 
 const cfg: ModelConfig = {
   nLayer: 2,
@@ -21,15 +21,7 @@ async function losses(backend: string): Promise<number[]> {
   await tf.setBackend(backend);
   await tf.ready();
   const { trainer, release } = freshTrainer(cfg, 4);
-  const rng = new Rng(5);
-  const ids = Int32Array.from({ length: 4 * 16 }, () => rng.int(0, 299));
-  const batch = {
-    B: 4,
-    T: 16,
-    ids,
-    targets: ids.map((x) => (x * 3 + 1) % 300),
-    weights: Float32Array.from(ids, (_, i) => (i % 5 ? 1 : 0)),
-  };
+  const batch = maskedBatch();
   const out: number[] = [];
   for (let i = 0; i < 5; i++)
     out.push((await trainer.step(batch, 3e-3, { rates: [0, 0.2], seed: 9 + i })).loss);

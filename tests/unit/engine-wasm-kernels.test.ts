@@ -5,7 +5,7 @@ import '@tensorflow/tfjs-backend-wasm';
 import type { ModelConfig } from '../../src/model/llama';
 import { freshTrainer } from '../../src/train/step';
 import { shareIdentityOnWasm } from '../../src/engine/wasm-kernels';
-import { Rng } from '../../src/util/rng';
+import { maskedBatch } from './train-helpers';
 
 const cfg: ModelConfig = {
   nLayer: 2,
@@ -19,15 +19,7 @@ const cfg: ModelConfig = {
 
 async function train(steps: number): Promise<{ losses: number[]; dataIds: number[] }> {
   const { trainer, release } = freshTrainer(cfg, 4);
-  const rng = new Rng(5);
-  const ids = Int32Array.from({ length: 4 * 16 }, () => rng.int(0, 299));
-  const batch = {
-    B: 4,
-    T: 16,
-    ids,
-    targets: ids.map((x) => (x * 3 + 1) % 300),
-    weights: Float32Array.from(ids, (_, i) => (i % 5 ? 1 : 0)),
-  };
+  const batch = maskedBatch();
   const losses: number[] = [];
   const dataIds: number[] = [];
   for (let i = 0; i < steps; i++) {
