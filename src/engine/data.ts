@@ -12,9 +12,10 @@ import { Rng } from '../util/rng';
 import type { Conversation } from '../world/types';
 import { importedConversations, importedDocs } from './imports';
 
-/** The last world and packed corpus: a sweep's runs share them, so build each once. */
+/** The last world, corpus documents and packed rows: a sweep's runs share them, so build each once. */
 let world: { id: string; world: World } | null = null;
 let corpus: { key: string; rows: Int32Array } | null = null;
+let documents: { id: string; docs: string[] } | null = null;
 
 export function worldOf(spec: Spec): World {
   const id = stageIds(spec).world;
@@ -32,10 +33,20 @@ export function tokenizerOf(data: DataArtifact): Tokenizer {
  * people, so their facts stay in; without an import this is exactly the world's corpus.
  */
 export function corpusDocs(spec: Spec): string[] {
-  const imported = importedDocs(spec);
-  const world = pretrainCorpus(worldOf(spec), spec);
-  if (imported.length === 0) return world;
-  return Rng.derive(spec.seed, 'corpus-import').shuffle([...world, ...imported]);
+  // Built once per data stage: the tokenizer, the packed rows and the knowledge probe all read it.
+  const id = stageIds(spec).data;
+  if (documents?.id !== id) {
+    const imported = importedDocs(spec);
+    const world = pretrainCorpus(worldOf(spec), spec);
+    documents = {
+      id,
+      docs:
+        imported.length === 0
+          ? world
+          : Rng.derive(spec.seed, 'corpus-import').shuffle([...world, ...imported]),
+    };
+  }
+  return documents.docs;
 }
 
 /** Builds the world, its pretraining corpus (with any import) and the tokenizer trained on it. */
