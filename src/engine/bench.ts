@@ -13,7 +13,6 @@ import { freshTrainer, type Batch } from '../train/step';
 import { Rng } from '../util/rng';
 import type { BackendName } from './api';
 import { initBackend } from './probe';
-import { shareIdentityOnWasm } from './wasm-kernels';
 
 export interface PeakResult {
   backend: BackendName;
@@ -93,7 +92,6 @@ export async function benchTraining(o: {
     weights: new Float32Array(B * T).fill(1),
   };
   options.kernels = o.kernels ?? 'fast';
-  shareIdentityOnWasm(options.kernels !== 'stock' && options.kernels !== 'no-share');
   const { trainer, release } = freshTrainer(cfg, 1);
   try {
     let peakBytes = 0;
@@ -125,7 +123,6 @@ export async function benchTraining(o: {
     };
   } finally {
     options.kernels = 'fast';
-    shareIdentityOnWasm(true);
     release();
   }
 }

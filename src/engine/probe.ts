@@ -4,7 +4,6 @@ import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
 import '@tensorflow/tfjs-backend-webgpu';
 import type { BackendName, BackendReport, WebGpuReport } from './api';
-import { shareIdentityOnWasm } from './wasm-kernels';
 
 type Context = BackendReport['context'];
 
@@ -121,5 +120,4 @@ export async function initBackend(name: BackendName): Promise<void> {
   const ok = await tf.setBackend(name);
   if (!ok) throw new Error(`the ${name} backend failed to initialise`);
   await tf.ready();
-  if (name === 'wasm') shareIdentityOnWasm();
 }

@@ -4,11 +4,10 @@ import { bmmDepthwise, bmmReference, depthwisePays } from './bmm';
 
 /**
  * Which kernels run; only the benchmark changes this, to measure in one run what each gains.
- * `fast`: transpose-free `linear` gradients, `bmm` for attention and (on wasm, set by the engine)
- * a shared-memory Identity; `no-bmm` and `no-share` leave one of those out; `stock`: tfjs's own
- * kernels and gradients everywhere.
+ * `fast`: transpose-free `linear` gradients and `bmm` for attention; `no-bmm` leaves bmm out;
+ * `stock`: tfjs's own kernels and gradients everywhere.
  */
-export type Kernels = 'fast' | 'no-bmm' | 'no-share' | 'stock';
+export type Kernels = 'fast' | 'no-bmm' | 'stock';
 export const options: { kernels: Kernels } = { kernels: 'fast' };
 
 /**
