@@ -65,3 +65,12 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   console.log(ensureChromium());
   console.log(execFileSync(ensureChromium(), ['--version'], { encoding: 'utf8' }).trim());
 }
+
+/**
+ * Headless Chromium with CHROMIUM_ARGS (WebGPU on). playwright-core is imported here, not at the
+ * top, because `npm test` reads this file before it has installed the dependencies.
+ */
+export async function launchChromium(executablePath = ensureChromium()) {
+  const { chromium } = await import('playwright-core');
+  return chromium.launch({ executablePath, headless: true, args: CHROMIUM_ARGS });
+}

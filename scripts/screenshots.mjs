@@ -1,8 +1,7 @@
 // Screenshots of each main view at 1366×768 for the README: `node scripts/screenshots.mjs [--static]` (runs a short sweep).
 import { mkdirSync } from 'node:fs';
 import { createServer } from 'vite';
-import { chromium } from 'playwright-core';
-import { CHROMIUM_ARGS, ensureChromium } from './chromium.mjs';
+import { launchChromium } from './chromium.mjs';
 
 const OUT = 'docs/screenshots';
 /** The default experiment (the plateau-toy preset) with two seeds instead of three, to save time. */
@@ -16,11 +15,7 @@ const server = await createServer({
 });
 await server.listen();
 const base = `http://127.0.0.1:${server.httpServer.address().port}/`;
-const browser = await chromium.launch({
-  executablePath: ensureChromium(),
-  headless: true,
-  args: CHROMIUM_ARGS,
-});
+const browser = await launchChromium();
 try {
   mkdirSync(OUT, { recursive: true });
   const context = await browser.newContext({

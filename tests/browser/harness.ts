@@ -1,16 +1,12 @@
 // Launches headless Chromium (WebGPU on) for a browser test and collects what pages log and throw.
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { inject } from 'vitest';
-import { CHROMIUM_ARGS } from '../../scripts/chromium.mjs';
+import { launchChromium } from '../../scripts/chromium.mjs';
 
 export const baseUrl = () => inject('baseUrl');
 
 export async function launch(): Promise<Browser> {
-  return chromium.launch({
-    executablePath: inject('chromePath'),
-    headless: true,
-    args: CHROMIUM_ARGS as string[],
-  });
+  return launchChromium(inject('chromePath'));
 }
 
 export interface WatchedPage {
