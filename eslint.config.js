@@ -1,4 +1,4 @@
-// Lint rules: typescript-eslint and eslint-plugin-svelte recommended sets, plus a purity rule for the numeric core.
+// Lint rules: typescript-eslint and eslint-plugin-svelte recommended sets, plus purity and layer rules for src/.
 import js from '@eslint/js';
 import ts from 'typescript-eslint';
 import svelte from 'eslint-plugin-svelte';
@@ -27,15 +27,52 @@ export default ts.config(
     },
   },
   {
-    // The numeric core runs in workers and Node: it must not reach for the DOM or Svelte.
+    // The numeric core runs in workers and Node: it must not reach for the DOM.
     files: ['src/**/*.ts'],
     ignores: ['src/ui/**', 'src/runner/**', 'src/main.ts'],
     rules: {
-      'no-restricted-imports': [
-        'error',
-        { patterns: ['svelte', 'svelte/*', '*.svelte', '**/ui/**', '**/runner/**'] },
-      ],
       'no-restricted-globals': ['error', 'document', 'window', 'localStorage', 'sessionStorage'],
     },
   },
+  // Imports only run down the layers: util → spec → world/model → data/train → engine → store/runner → ui.
+  ...layerRules(),
 );
+
+/** One no-restricted-imports rule per layer, naming every folder above it (and Svelte below the UI); world/model and data/train are one layer each. */
+function layerRules() {
+  const above = {
+    util: ['spec', 'world', 'model', 'data', 'train', 'engine', 'store', 'runner', 'ui'],
+    spec: ['world', 'model', 'data', 'train', 'engine', 'store', 'runner', 'ui'],
+    world: ['data', 'train', 'engine', 'store', 'runner', 'ui'],
+    model: ['data', 'train', 'engine', 'store', 'runner', 'ui'],
+    data: ['engine', 'store', 'runner', 'ui'],
+    train: ['engine', 'store', 'runner', 'ui'],
+    engine: ['store', 'runner', 'ui'],
+    store: ['runner', 'ui'],
+    runner: ['ui'],
+  };
+  return Object.entries(above).map(([layer, banned]) => ({
+    files: [`src/${layer}/**/*.ts`],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: banned.flatMap((b) => [`../${b}`, `../${b}/*`, `**/src/${b}/**`]),
+              message: `src/${layer} may not import ${banned.join(', ')}: imports only run down the layers.`,
+            },
+            ...(layer === 'runner'
+              ? []
+              : [
+                  {
+                    group: ['svelte', 'svelte/*', '*.svelte'],
+                    message: 'Svelte belongs to the UI.',
+                  },
+                ]),
+          ],
+        },
+      ],
+    },
+  }));
+}

@@ -1,17 +1,6 @@
 // Bring your own data: a plain-text pretraining corpus, and LIMA-format JSONL conversations for fine-tuning.
-import type { Result } from '../spec/validate';
+import { IMPORT_LIMITS, type Result } from '../spec';
 import type { Conversation, TaskType } from '../world/types';
-
-/** Bounds that keep an import inside what a tab can tokenize and train on. */
-export const IMPORT_LIMITS = {
-  corpusChars: 50_000_000,
-  corpusDocuments: 1_000_000,
-  documentChars: 1_000_000,
-  jsonlChars: 50_000_000,
-  conversations: 65_536,
-  turns: 64,
-  turnChars: 20_000,
-} as const;
 
 /** At most this many error lines are reported; the rest are counted. */
 const MAX_ERRORS = 20;

@@ -1,6 +1,11 @@
 // The typed contract between the page (runner, UI) and the engine worker: only plain data and buffers cross.
-import type { ImportKind, Spec, Stage } from '../spec';
+import type { ImportKind, Spec } from '../spec';
+import type { Control, LossPoint, Progress } from '../train/types';
+import type { ScoreSummary } from '../world/stats';
 import type { Score, TaskType } from '../world/types';
+
+// Defined in the layer that produces them; the page reads them from here.
+export type { Control, LossPoint, Progress, ScoreSummary };
 
 export type BackendName = 'webgpu' | 'wasm' | 'cpu';
 
@@ -30,29 +35,6 @@ export interface BackendReport {
   /** The backend training would use, and why. */
   chosen: BackendName;
   reason: string;
-}
-
-/** Live progress of one stage, sent at a bounded rate. */
-export interface Progress {
-  stage: Stage;
-  stageId: string;
-  step: number;
-  totalSteps: number;
-  loss?: number;
-  tokensPerSec?: number;
-  etaSec?: number;
-  memoryBytes?: number;
-  numTensors?: number;
-  message?: string;
-}
-
-export interface LossPoint {
-  step: number;
-  loss: number;
-  /** Held-out loss, measured every so often. */
-  valLoss?: number;
-  lr: number;
-  tokens: number;
 }
 
 /** World + corpus + tokenizer: cheap to rebuild, the tokenizer is cached. */
@@ -110,15 +92,6 @@ export interface Sample {
   reason: string;
 }
 
-export interface ScoreSummary {
-  mean: number;
-  /** Half-width of the 95% confidence interval of the mean. */
-  ci95: number;
-  n: number;
-  /** Share of responses scored 6. */
-  excellent: number;
-}
-
 export interface EvalResult {
   stageId: string;
   backend: BackendName;
@@ -150,8 +123,6 @@ export interface Hooks {
   /** Called with a resumable checkpoint every so often; the runner stores it. */
   onCheckpoint?(c: Checkpoint): void | Promise<void>;
 }
-
-export type Control = 'pause' | 'resume' | 'cancel';
 
 /** What the engine worker exposes. Every stage is a pure function of the spec and its inputs. */
 export interface EngineApi {

@@ -7,3 +7,4 @@ export * from './codec';
 export * from './models';
 export * from './introspect';
 export * from './imported';
+export * from './limits';

@@ -1,7 +1,7 @@
 // The experiment spec: one schema with defaults, bounds and a why per field — the single source of truth.
 import * as v from 'valibot';
 import { bool, choice, importRef, int, maybeInt, num } from './fields';
-import { IMPORT_LIMITS } from '../data/import';
+import { IMPORT_LIMITS } from './limits';
 import { MODEL_PRESETS, paramCount, trainingBytes, type ModelDims } from './models';
 
 /** Bumped when a stored or shared spec would read differently; see `migrate.ts`. */

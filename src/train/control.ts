@@ -1,5 +1,5 @@
 // Pause, resume and cancel of a running stage: checked once per step, so a command acts within one step.
-import type { Control } from '../engine/api';
+import type { Control } from './types';
 
 export class CancelledError extends Error {
   constructor() {

@@ -1,6 +1,6 @@
 // The training loop both stages use: steps, schedule, progress at a bounded rate, checkpoints, stop on NaN.
 import * as tf from '@tensorflow/tfjs-core';
-import type { LossPoint, Progress } from '../engine/api';
+import type { LossPoint, Progress } from './types';
 import type { Stage } from '../spec';
 import type { StageControl } from './control';
 import type { Batch, Trainer } from './step';

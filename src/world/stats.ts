@@ -1,5 +1,13 @@
 // Aggregation of judge scores: mean with a 95% confidence interval (Student's t) and the share of 6s.
-import type { ScoreSummary } from '../engine/api';
+/** Judge scores summarised: mean, its 95% interval, count and share of 6s. */
+export interface ScoreSummary {
+  mean: number;
+  /** Half-width of the 95% confidence interval of the mean. */
+  ci95: number;
+  n: number;
+  /** Share of responses scored 6. */
+  excellent: number;
+}
 
 /** Two-sided 97.5% quantiles of Student's t for 1–30 degrees of freedom. */
 const T975 = [

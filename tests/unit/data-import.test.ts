@@ -1,6 +1,7 @@
 // Imports: a plain-text corpus and LIMA JSONL, with line-numbered errors and nothing half-imported.
 import { describe, expect, it } from 'vitest';
-import { IMPORT_LIMITS, parseCorpus, parseJsonl } from '../../src/data/import';
+import { parseCorpus, parseJsonl } from '../../src/data/import';
+import { IMPORT_LIMITS } from '../../src/spec';
 
 describe('parseCorpus', () => {
   it('splits documents at blank lines and keeps line breaks inside them', () => {
