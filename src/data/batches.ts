@@ -51,3 +51,73 @@ export function sftRows(
   });
   return { ids, mask, rows };
 }
+
+/** Several examples per row: each keeps its own positions (RoPE restarts) and sees only itself. */
+export interface PackedBatch {
+  B: number;
+  T: number;
+  ids: Int32Array; // (B, T)
+  targets: Int32Array; // (B, T)
+  weights: Float32Array; // (B, T)
+  /** (B, T): each position's place in its own example, from 0. */
+  positions: Int32Array;
+  /** (B, T): which example of its row a position belongs to, from 1; 0 for the padded tail. */
+  segments: Int32Array;
+  /** Positions that hold an example's token (B·T minus the padding). */
+  real: number;
+}
+
+/**
+ * Packs the picked examples of `sftRows`-style rows (row r holds lengths[r] tokens of an example,
+ * mask[r, t] weighs the target t+1) into as few rows of at most `capacity` inputs as
+ * first-fit-decreasing finds, then cuts the batch to its fullest row (a multiple of 16, for fewer
+ * shapes). The targets and their weights are those of the unpacked rows, so with a block-diagonal
+ * causal mask and positions restarting per example the loss is the same, on fewer padded tokens.
+ */
+export function packExamples(
+  rows: { ids: Int32Array; mask: Float32Array; lengths: Int32Array },
+  picks: readonly number[],
+  blockSize: number,
+  capacity: number,
+  pad: number,
+): PackedBatch {
+  // An example of n tokens gives n-1 (input, target) pairs; one of a single token gives none.
+  const items = picks
+    .map((r, k) => ({ r, k, n: Math.min(rows.lengths[r] as number, blockSize + 1) - 1 }))
+    .filter((x) => x.n > 0)
+    .sort((a, b) => b.n - a.n || a.k - b.k);
+  const bins: { fill: number; items: typeof items }[] = [];
+  for (const it of items) {
+    if (it.n > capacity) throw new Error(`packExamples: an example of ${it.n} exceeds ${capacity}`);
+    const bin = bins.find((b) => b.fill + it.n <= capacity);
+    if (bin) {
+      bin.fill += it.n;
+      bin.items.push(it);
+    } else bins.push({ fill: it.n, items: [it] });
+  }
+  const B = Math.max(1, bins.length);
+  const fullest = Math.max(1, ...bins.map((b) => b.fill));
+  const T = Math.min(capacity, Math.ceil(fullest / 16) * 16);
+  const ids = new Int32Array(B * T).fill(pad);
+  const targets = new Int32Array(B * T).fill(pad);
+  const weights = new Float32Array(B * T);
+  const positions = new Int32Array(B * T);
+  const segments = new Int32Array(B * T);
+  let real = 0;
+  bins.forEach((bin, b) => {
+    let at = b * T;
+    bin.items.forEach(({ r, n }, s) => {
+      const row = rows.ids.subarray(r * (blockSize + 1), r * (blockSize + 1) + n + 1);
+      ids.set(row.subarray(0, n), at);
+      targets.set(row.subarray(1, n + 1), at);
+      weights.set(rows.mask.subarray(r * blockSize, r * blockSize + n), at);
+      segments.fill(s + 1, at, at + n);
+      for (let t = 0; t < n; t++) positions[at + t] = t;
+      at += n;
+      real += n;
+    });
+    // The padded tail counts from 0 too, so every position indexes the rotary tables.
+    for (let t = 0; at + t < (b + 1) * T; t++) positions[at + t] = t;
+  });
+  return { B, T, ids, targets, weights, positions, segments, real };
+}

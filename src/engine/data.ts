@@ -8,6 +8,7 @@ import { sftSet } from '../world/sft';
 import { stageIds, type Spec } from '../spec';
 import type { DataArtifact } from './api';
 import type { Batch } from '../train/step';
+import type { SftRows } from './sft-batches';
 import { Rng } from '../util/rng';
 import type { Conversation } from '../world/types';
 import { importedConversations, importedDocs } from './imports';
@@ -110,13 +111,14 @@ export function finetuneRows(
   spec: Spec,
   tok: Tokenizer,
   blockSize: number,
-): { ids: Int32Array; mask: Float32Array; rows: number; lengths: Int32Array; note?: string } {
+): SftRows & { note?: string } {
   const maxLength = Math.min(spec.finetune.maxLength ?? blockSize, blockSize) + 1;
   const { conversations, note } = sftConversations(spec);
   const examples = conversations.map((c) => encodeChat(c, tok, maxLength, spec.data.lossOn));
   return {
     ...sftRows(examples, blockSize, tok.special.pad),
     lengths: Int32Array.from(examples, (e) => Math.min(e.ids.length, blockSize + 1)),
+    pad: tok.special.pad,
     note,
   };
 }

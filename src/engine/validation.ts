@@ -1,5 +1,5 @@
 // Held-out batches for the validation curves: fresh phrasings of the world's facts, and the dev prompts' reference answers.
-import { packBlocks, sftRows } from '../data/batches';
+import { packBlocks, packExamples, sftRows } from '../data/batches';
 import { encodeChat } from '../data/chat';
 import type { Spec } from '../spec';
 import type { Batch, Trainer } from '../train/step';
@@ -61,14 +61,14 @@ export function finetuneValidation(
     .filter((e) => e.targetMask.subarray(1, blockSize + 1).some((m) => m > 0));
   if (examples.length === 0) return null;
   const rows = sftRows(examples, blockSize, tok.special.pad);
-  const longest = Math.max(...examples.map((e) => Math.min(e.ids.length, blockSize + 1) - 1));
-  const T = Math.min(blockSize, Math.ceil(Math.max(1, longest) / 16) * 16);
-  return batchFromRows(
-    rows.ids,
-    rows.mask,
-    Array.from({ length: rows.rows }, (_, i) => i),
+  const lengths = Int32Array.from(examples, (e) => Math.min(e.ids.length, blockSize + 1));
+  // Packed like the training batches: the same loss as one padded row each, on fewer tokens.
+  return packExamples(
+    { ...rows, lengths },
+    examples.map((_, i) => i),
     blockSize,
-    T,
+    blockSize,
+    tok.special.pad,
   );
 }
 

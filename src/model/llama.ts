@@ -296,17 +296,41 @@ export function causalMask(T: number): tf.Tensor2D {
   return tf.tensor2d(m, [T, T]);
 }
 
-/** Training forward: ids and targets (B, T), weights (B, T) → mean loss over weighted targets. */
+/**
+ * The (B, 1, T, T) additive mask of packed rows: a position sees the positions ≤ it of its own
+ * segment (example) only, so examples sharing a row never attend to each other.
+ */
+export function segmentMask(segments: Int32Array, B: number, T: number): tf.Tensor4D {
+  const m = new Float32Array(B * T * T);
+  for (let b = 0; b < B; b++) {
+    for (let i = 0; i < T; i++) {
+      const si = segments[b * T + i];
+      for (let j = 0; j < T; j++) {
+        if (j > i || segments[b * T + j] !== si) m[(b * T + i) * T + j] = -1e9;
+      }
+    }
+  }
+  return tf.tensor4d(m, [B, 1, T, T]);
+}
+
+/**
+ * Training forward: ids and targets (B, T), weights (B, T) → mean loss over weighted targets.
+ * `positions` (B·T), for packed rows, says where each token sits in its own sequence (RoPE);
+ * without it every row starts at position 0.
+ */
 export function lossOf(
   model: Llama,
   ids: tf.Tensor2D,
   targets: tf.Tensor1D,
   weights: tf.Tensor1D,
-  mask: tf.Tensor2D,
+  mask: tf.Tensor,
   dropout?: ForwardOptions['dropout'],
+  positions?: tf.Tensor1D,
 ): tf.Scalar {
   const T = ids.shape[1];
-  const [cos, sin] = model.ropeTables(ids.shape[0], T); // (B·T, C)
+  const [cos, sin] = positions
+    ? [tf.gather(model.consts.cos, positions), tf.gather(model.consts.sin, positions)]
+    : model.ropeTables(ids.shape[0], T); // (B·T, C)
   const x = hidden(model, ids, { mask, cos, sin, dropout });
   return maskedCrossEntropy(head(model, x), targets, weights);
 }

@@ -36,6 +36,14 @@ export const SWEEPABLE_PATHS: readonly string[] = Object.entries(SECTIONS)
   .filter((p) => !IMPORTS.includes(p));
 
 /**
+ * The version of fine-tuning's computation, part of its stage id: raised whenever the same spec
+ * would train different numbers, so a cache never serves a fine-tune the current code would not
+ * compute. 2: several examples packed per row (block-diagonal attention, positions restarting
+ * per example) instead of one padded example per row.
+ */
+export const FINETUNE_CODE_VERSION = 2;
+
+/**
  * Stage ids. Each hashes its parent's id and only the fields that change its output, so
  * the five fine-tuning sizes of a plateau share one world, one corpus and one pretraining.
  * The backend is part of the pretraining id: numbers are reproducible per backend. An imported
@@ -76,7 +84,13 @@ export function stageIds(spec: Spec): StageIds {
   // In-context alignment trains nothing: its "fine-tune" stage depends only on how it prompts.
   const finetune =
     f.method === 'sft'
-      ? contentHash({ stage: 'finetune', pretrain, finetune: f, sft: trained })
+      ? contentHash({
+          stage: 'finetune',
+          code: FINETUNE_CODE_VERSION,
+          pretrain,
+          finetune: f,
+          sft: trained,
+        })
       : contentHash({
           stage: 'finetune',
           pretrain,

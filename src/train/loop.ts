@@ -32,7 +32,10 @@ export interface LoopOptions {
 export interface LoopResult {
   curve: LossPoint[];
   steps: number;
-  /** Loss-counted tokens processed in this call (not before a resume). */
+  /**
+   * Tokens the model read in this call (not before a resume), padding excluded: pretraining's
+   * every token, fine-tuning's prompts and answers alike (both run forward and backward).
+   */
   tokens: number;
   ms: number;
   diverged?: { step: number; message: string };
@@ -87,7 +90,7 @@ export async function trainLoop(o: LoopOptions): Promise<LoopResult> {
         diverged: { step, message: `diverged at step ${step}: the loss became ${r.loss}` },
       };
     }
-    const counted = batch.weights.reduce((a, w) => a + (w > 0 ? 1 : 0), 0);
+    const counted = batch.real ?? batch.B * batch.T;
     tokens += counted;
     fresh += counted;
     acc.loss += r.loss;

@@ -1,6 +1,13 @@
 // The one training step shared by pretraining and fine-tuning: forward, backward, NaN check, AdamW.
 import * as tf from '@tensorflow/tfjs-core';
-import { causalMask, initWeights, Llama, lossOf, type ModelConfig } from '../model/llama';
+import {
+  causalMask,
+  initWeights,
+  Llama,
+  lossOf,
+  segmentMask,
+  type ModelConfig,
+} from '../model/llama';
 import { AdamW } from './adamw';
 
 /** B sequences of T inputs, their next-token targets, and a loss weight per target. */
@@ -10,6 +17,14 @@ export interface Batch {
   ids: Int32Array; // (B, T)
   targets: Int32Array; // (B, T)
   weights: Float32Array; // (B, T): 1 where the loss counts
+  /**
+   * Packed examples (see data/batches.ts packExamples): each position's place in its example and
+   * which example of its row it belongs to. Absent: every row is one sequence from position 0.
+   */
+  positions?: Int32Array; // (B, T)
+  segments?: Int32Array; // (B, T)
+  /** Tokens the model reads, padding excluded; absent: all B·T. */
+  real?: number;
 }
 
 export interface StepResult {
@@ -37,13 +52,15 @@ export class Trainer {
   /** The batch's mean weighted loss, as a tensor (call inside a tidy). */
   private loss(batch: Batch, dropout?: { rates: number[]; seed: number }): tf.Scalar {
     const { B, T } = batch;
+    const packed = batch.segments && batch.positions;
     return lossOf(
       this.model,
       tf.tensor2d(batch.ids, [B, T], 'int32'),
       tf.tensor1d(batch.targets, 'int32'),
       tf.tensor1d(batch.weights, 'float32'),
-      this.mask(T),
+      packed ? segmentMask(batch.segments!, B, T) : this.mask(T),
       dropout,
+      packed ? tf.tensor1d(batch.positions!, 'int32') : undefined,
     );
   }
 

@@ -1,4 +1,4 @@
-// Fine-tuning batches: each epoch visits every example once, in an order fixed by the seeds, cut to the longest example.
+// Fine-tuning batches: each epoch visits every example once, in an order fixed by the seeds, packed several to a row.
 import { describe, expect, it } from 'vitest';
 import { parseSpec, type Spec } from '../../src/spec';
 import { sftSchedule, type SftRows } from '../../src/engine/sft-batches';
@@ -18,11 +18,18 @@ const sft: SftRows = {
   mask: new Float32Array(10 * block).fill(1),
   rows: 10,
   lengths: Int32Array.from({ length: 10 }, (_, r) => 5 + r),
+  pad: 0,
 };
 
+/** The first token of each example in a step's batch (a packed row holds several), in pick order. */
 const firstTokens = (s: ReturnType<typeof sftSchedule>, step: number) => {
   const b = s.batchAt(step);
-  return Array.from({ length: b.B }, (_, k) => b.ids[k * b.T] as number);
+  const packed: number[] = [];
+  for (let i = 0; i < b.B * b.T; i++)
+    if (b.segments![i] > 0 && b.positions![i] === 0) packed.push(b.ids[i]);
+  const picked = s.picksAt(step);
+  expect([...packed].sort()).toEqual([...picked].sort());
+  return picked;
 };
 
 describe('sftSchedule', () => {
@@ -48,12 +55,15 @@ describe('sftSchedule', () => {
     expect(firstTokens(sftSchedule(spec(0), sft, block), 7)).toEqual(firstTokens(a, 7));
   });
 
-  it('cuts each batch to its longest example, rounded up to 16 tokens', () => {
+  it('packs each step into rows of at most the context, cut to the fullest row (a multiple of 16)', () => {
     const s = sftSchedule(spec(0), sft, block);
     for (let i = 0; i < 9; i++) {
       const b = s.batchAt(i);
-      const longest = Math.max(...firstTokens(s, i).map((r) => 5 + r - 1));
-      expect(b.T).toBe(Math.min(block, Math.ceil(longest / 16) * 16));
+      const inputs = s.picksAt(i).reduce((n, r) => n + 5 + r - 1, 0);
+      expect(b.real).toBe(inputs);
+      expect(b.B).toBe(Math.ceil(inputs / block)); // these lengths pack without waste
+      expect(b.T % 16).toBe(0);
+      expect(b.T).toBeLessThanOrEqual(block);
     }
   });
 });
