@@ -1,14 +1,8 @@
 // Training speed of each preset on the active backend, as a share of that backend's own matmul peak.
 import * as tf from '@tensorflow/tfjs-core';
 import { getThreadsCount, setThreadsCount } from '@tensorflow/tfjs-backend-wasm';
-import { defaultSpec, type ModelPresetName } from '../spec';
-import {
-  configParamCount,
-  modelConfig,
-  options,
-  type Kernels,
-  type ModelConfig,
-} from '../model/llama';
+import { defaultSpec, trainFlopsPerToken, type ModelPresetName } from '../spec';
+import { configParamCount, modelConfig, options, type Kernels } from '../model/llama';
 import { freshTrainer, type Batch } from '../train/step';
 import { Rng } from '../util/rng';
 import type { BackendName } from './api';
@@ -32,7 +26,7 @@ export interface TrainBench {
   steps: number;
   msPerStep: number;
   tokensPerSec: number;
-  /** Model FLOPs per step: 6·N·tokens for the matmul weights plus 12·L·T·C·tokens for attention. */
+  /** Model FLOPs per step, counted as the cost model counts them (spec/cost.ts). */
   flopsPerStep: number;
   gflops: number;
   /** Model FLOP utilisation: achieved GFLOP/s over the matmul peak of the same backend and run. */
@@ -60,12 +54,6 @@ export async function matmulPeak(backend: BackendName, n = 1024, reps = 5): Prom
   const ms = (performance.now() - t0) / reps;
   a.dispose();
   return { backend, n, ms, gflops: (2 * n ** 3) / ms / 1e6 };
-}
-
-export function flopsPerToken(cfg: ModelConfig, seqLen: number): number {
-  const { nLayer: L, nEmbd: C, ffnHidden: H, vocabSize: V } = cfg;
-  const matmulParams = L * (4 * C * C + 3 * C * H) + C * V;
-  return 6 * matmulParams + 12 * L * seqLen * C;
 }
 
 export async function benchTraining(o: {
@@ -103,7 +91,7 @@ export async function benchTraining(o: {
       peakBytes = Math.max(peakBytes, tf.memory().numBytes);
     }
     const msPerStep = (performance.now() - t0) / o.steps;
-    const flopsPerStep = flopsPerToken(cfg, T) * B * T;
+    const flopsPerStep = trainFlopsPerToken(cfg, cfg.vocabSize, T) * B * T;
     const gflops = flopsPerStep / msPerStep / 1e6;
     return {
       backend: o.backend,

@@ -1,10 +1,10 @@
 // The sweep plan (pure): runs, shared stages in execution order with their estimated work, and shards.
-import { encodeSpec, expandSweep, paramCount, resolveModel, type Run, type Spec } from '../spec';
+import { encodeSpec, expandSweep, stageCost, WORK_STAGES, type Run, type Spec } from '../spec';
 import { contentHash } from '../util/hash';
 import type { Result } from '../spec';
 import type { PlanStage, Shard } from './types';
 
-export const PLAN_STAGES: readonly PlanStage[] = ['data', 'pretrain', 'finetune', 'eval'];
+export const PLAN_STAGES: readonly PlanStage[] = WORK_STAGES;
 
 export interface PlannedRun extends Run {
   condition: string;
@@ -20,7 +20,7 @@ export interface PlannedStage {
   /** Runs that need it, in plan order; the first one's spec computes it. */
   runs: string[];
   spec: Spec;
-  /** Estimated cost in multiply-adds: weights whole-sweep progress and time left. */
+  /** Training-equivalent FLOPs (spec/cost.ts): weights whole-sweep progress and time left. */
   work: number;
 }
 
@@ -54,38 +54,6 @@ export function conditionOf(point: Run['point']): string {
 export function examplesOf(spec: Spec): number {
   const f = spec.finetune;
   return f.method === 'sft' ? f.examples : f.method === 'few-shot' ? f.fewShot : 0;
-}
-
-/** Estimated multiply-adds of each stage: 6·N per trained token, 2·N per generated one (×4 for decode overhead). */
-export function stageWork(stage: PlanStage, spec: Spec): number {
-  const m = resolveModel(spec);
-  const n = paramCount(m, m.vocabSize, m.tiedEmbeddings);
-  const e = spec.eval;
-  switch (stage) {
-    case 'data':
-      // Building the world, corpus and BPE tokenizer: roughly proportional to the corpus (a
-      // biography of ~300 characters costs about 2e6, so an imported character about 7e3).
-      return (
-        2e6 * spec.world.people * spec.data.augmentation +
-        1e6 * spec.world.procedures +
-        7e3 * (spec.data.importedCorpus?.bytes ?? 0)
-      );
-    case 'pretrain':
-      return 6 * n * spec.pretrain.steps * spec.pretrain.batchSize * m.blockSize;
-    case 'finetune': {
-      const f = spec.finetune;
-      // In-context alignment trains nothing: no work, and no rate to learn from it.
-      if (f.method !== 'sft') return 0;
-      // A short imported file trains on all it has, however many examples were asked for.
-      const examples = Math.min(f.examples, spec.data.importedSft?.count ?? Infinity);
-      const steps = Math.ceil(examples / f.batchSize) * f.epochs;
-      return 6 * n * steps * f.batchSize * (m.blockSize / 2);
-    }
-    case 'eval': {
-      const prompts = (e.prompts + e.dialoguePrompts) * e.samples;
-      return 4 * 2 * n * prompts * (e.maxNewTokens + m.blockSize / 2);
-    }
-  }
 }
 
 /** Shard k of n: a contiguous block of the runs in plan order, so runs sharing a pretraining mostly stay together. */
@@ -142,7 +110,7 @@ export function planSweep(spec: Spec, shard: Shard | null = null): Result<SweepP
           parent: i === 0 ? null : run.stages[PLAN_STAGES[i - 1]],
           runs: [run.id],
           spec: run.spec,
-          work: stageWork(stage, run.spec),
+          work: stageCost(stage, run.spec).work,
         });
     });
   }

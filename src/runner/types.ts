@@ -1,6 +1,6 @@
 // The runner's public contract: sweep state for the UI, run results, the results file and the runner interface.
 import type { BackendName, KnowledgeProbe, LossPoint, Sample, ScoreSummary } from '../engine/api';
-import type { Spec, Stage, StageIds } from '../spec';
+import type { Spec, StageIds, WorkStage } from '../spec';
 import type { TaskType } from '../world/types';
 import type { StorageInfo } from '../store/store';
 
@@ -23,7 +23,7 @@ export interface Shard {
  * appear once, keyed by stage id, and list every run that needs them.
  */
 /** Stages the runner schedules: the world is built inside the data stage (with the corpus and tokenizer). */
-export type PlanStage = Exclude<Stage, 'world'>;
+export type PlanStage = WorkStage;
 
 export type StageStatus = 'cached' | 'queued' | 'running' | 'done' | 'failed' | 'cancelled';
 
@@ -37,7 +37,7 @@ export interface StageState {
   totalSteps: number;
   /** 0..1 of this stage. */
   fraction: number;
-  /** Estimated relative cost (tokens processed), used to weight whole-sweep progress. */
+  /** Estimated cost (training-equivalent FLOPs, spec/cost.ts): weights whole-sweep progress and time left. */
   work: number;
   /** Step it resumed from after a reload or crash (absent when it started fresh). */
   resumedFrom?: number;

@@ -8,3 +8,4 @@ export * from './models';
 export * from './introspect';
 export * from './imported';
 export * from './limits';
+export * from './cost';

@@ -2,7 +2,7 @@
 import { wrap } from 'comlink';
 import type { BackendName } from '../engine/api';
 import type { ProbeWorkerApi } from '../../workers/probe.worker';
-import { recordCalibration, speedOf, trainingFlopsPerSec } from './speed';
+import { recordCalibration, speedOf } from './speed';
 
 export interface CalibrationPlan {
   preset: 'toy';
@@ -22,9 +22,7 @@ export function calibrationPlan(backend: BackendName): CalibrationPlan {
 
 /** The benchmark in a worker of its own, so that a calibration can be ended mid-step. */
 export interface BenchWorker {
-  benchTraining(
-    o: CalibrationPlan & { backend: BackendName },
-  ): Promise<{ tokensPerSec: number; params: number }>;
+  benchTraining(o: CalibrationPlan & { backend: BackendName }): Promise<{ gflops: number }>;
   terminate(): void;
 }
 
@@ -102,7 +100,7 @@ export class Calibrator {
         stopped,
       ]);
       if (cancelled) throw new Cancelled();
-      const flops = trainingFlopsPerSec(r.params, r.tokensPerSec);
+      const flops = r.gflops * 1e9;
       return recordCalibration(backend, flops) ? 'stored' : 'kept-measured';
     } catch {
       if (!cancelled) return 'failed';

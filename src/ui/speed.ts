@@ -1,9 +1,8 @@
 // The training speed of this device, kept per backend so the editor can turn FLOPs into time.
 import { createSubscriber } from 'svelte/reactivity';
-import type { Spec } from '../spec';
+import { specFlopsPerToken, type Spec } from '../spec';
 import { setPath } from '../util/paths';
 import type { SweepState } from '../runner/types';
-import { specParams } from './cost';
 
 const KEY = 'lima-lab:speed';
 
@@ -14,7 +13,7 @@ const KEY = 'lima-lab:speed';
 export type SpeedSource = 'measured' | 'calibrated';
 
 export interface Speed {
-  /** Training FLOP/s counted as 6·N per token. */
+  /** Training FLOP/s as spec/cost.ts counts them. */
   flopsPerSec: number;
   at: number;
   source: SpeedSource;
@@ -86,12 +85,7 @@ export function speedOf(backend: string | null): Speed | null {
   return read()[backend] ?? null;
 }
 
-/** Training FLOP/s as the estimate counts them: 6 FLOPs per parameter per token. */
-export function trainingFlopsPerSec(params: number, tokensPerSec: number): number {
-  return 6 * params * tokensPerSec;
-}
-
-/** Remembers the rate of a training stage in progress: tokens/s × 6 × parameters. */
+/** Remembers the rate of a training stage in progress: tokens/s × training FLOPs per token (spec/cost.ts). */
 export function recordSpeed(s: SweepState): void {
   if (!s.spec || !s.backend || !s.tokensPerSec) return;
   const running = s.stages.find((st) => st.status === 'running');
@@ -100,7 +94,7 @@ export function recordSpeed(s: SweepState): void {
   const run = s.runs.find((r) => r.stages[running.stage] === running.stageId);
   let spec: Spec = s.spec;
   for (const [path, value] of Object.entries(run?.point ?? {})) spec = setPath(spec, path, value);
-  const flopsPerSec = trainingFlopsPerSec(specParams(spec), s.tokensPerSec);
+  const flopsPerSec = specFlopsPerToken(spec) * s.tokensPerSec;
   write(s.backend, { flopsPerSec, at: Date.now(), source: 'measured' });
 }
 

@@ -6,7 +6,7 @@ import { Rng } from '../../src/util/rng';
 import { linkHash, readLink } from '../../src/ui/link';
 import { isHidden, unknownHideNames } from '../../src/ui/flags';
 import { errorTarget, parseAxisText, parseFieldText } from '../../src/ui/editor-fields';
-import { fieldInfo, resolveModel } from '../../src/spec';
+import { fieldInfo } from '../../src/spec';
 import {
   headToHead,
   hasSizeAxis,
@@ -15,7 +15,6 @@ import {
   pool,
   referenceRows,
 } from '../../src/ui/series';
-import { planCost } from '../../src/ui/cost';
 import { LESSONS, lessonSpec } from '../../src/ui/lessons';
 import { toCsv } from '../../src/ui/charts/export';
 import { plural } from '../../src/ui/format';
@@ -252,20 +251,7 @@ describe('results for charts', () => {
   });
 });
 
-describe('cost, lessons and exports', () => {
-  test('the plateau shares one world and one pretraining across its 15 runs', () => {
-    const runs = expandSweep(presetSpec('plateau-toy'));
-    if (!runs.ok) throw new Error('preset does not expand');
-    const c = planCost(runs.value);
-    expect(c.runs).toBe(15);
-    expect(c.pretrains).toBe(1);
-    expect(c.finetunes).toBe(15);
-    const s = runs.value[0].spec;
-    expect(c.tokens.pretrain).toBe(
-      s.pretrain.steps * s.pretrain.batchSize * resolveModel(s).blockSize,
-    );
-    expect(c.trainFlops).toBeGreaterThan(0);
-  });
+describe('lessons and exports', () => {
   test('every lesson is a valid experiment, in the order the brief gives', () => {
     expect(LESSONS.map((l) => l.preset)).toEqual([
       'augmentation-toy',

@@ -1,16 +1,10 @@
 // The device's stored training speed (measured vs calibrated), the background calibration and the estimate's time line.
 import { afterEach, beforeEach, describe, expect, test, vi } from 'vitest';
-import { presetSpec } from '../../src/spec';
+import { presetSpec, specFlopsPerToken, sweepCost } from '../../src/spec';
 import type { SweepState } from '../../src/runner/types';
-import {
-  recordCalibration,
-  recordSpeed,
-  speedOf,
-  trainingFlopsPerSec,
-  type DeviceSpeed,
-} from '../../src/ui/speed';
+import { recordCalibration, recordSpeed, speedOf, type DeviceSpeed } from '../../src/ui/speed';
 import { calibrationPlan, Calibrator, type BenchWorker } from '../../src/ui/calibrate';
-import { specParams, sweepCost, timeEstimate } from '../../src/ui/cost';
+import { timeEstimate } from '../../src/ui/cost';
 
 const KEY = 'lima-lab:speed';
 
@@ -54,8 +48,8 @@ describe('stored speeds', () => {
     expect(recordCalibration('wasm', 5e9)).toBe(true);
     expect(speedOf('wasm')).toMatchObject({ flopsPerSec: 5e9, source: 'calibrated' });
     recordSpeed(pretraining(6000));
-    const n = specParams(presetSpec('plateau-toy'));
-    expect(speedOf('wasm')).toMatchObject({ flopsPerSec: 6 * n * 6000, source: 'measured' });
+    const perToken = specFlopsPerToken(presetSpec('plateau-toy'));
+    expect(speedOf('wasm')).toMatchObject({ flopsPerSec: perToken * 6000, source: 'measured' });
   });
 
   test('a calibration never replaces a measured speed, and a newer calibration replaces an older one', () => {
@@ -86,15 +80,11 @@ describe('stored speeds', () => {
     expect(recordCalibration('wasm', NaN)).toBe(false);
     expect(recordCalibration('wasm', 0)).toBe(false);
   });
-
-  test('training FLOP/s count 6 per parameter per token', () => {
-    expect(trainingFlopsPerSec(130_000, 6000)).toBe(6 * 130_000 * 6000);
-  });
 });
 
 /** A benchmark worker whose answer the test gives when it wants. */
 function fakeWorker() {
-  let answer!: (r: { tokensPerSec: number; params: number }) => void;
+  let answer!: (r: { gflops: number }) => void;
   let fail!: (e: Error) => void;
   const calls: unknown[] = [];
   const w = {
@@ -102,7 +92,7 @@ function fakeWorker() {
     calls,
     benchTraining: (o: unknown) => {
       calls.push(o);
-      return new Promise<{ tokensPerSec: number; params: number }>((res, rej) => {
+      return new Promise<{ gflops: number }>((res, rej) => {
         answer = res;
         fail = rej;
       });
@@ -110,7 +100,7 @@ function fakeWorker() {
     terminate() {
       w.terminated = true;
     },
-    answer: (r: { tokensPerSec: number; params: number }) => answer(r),
+    answer: (r: { gflops: number }) => answer(r),
     fail: (e: Error) => fail(e),
   };
   return w;
@@ -134,10 +124,10 @@ describe('the background calibration', () => {
     await settle();
     expect(c.running).toBe(true);
     expect(w.calls).toEqual([{ backend: 'wasm', preset: 'toy', batchSize: 8, steps: 3 }]);
-    w.answer({ tokensPerSec: 7000, params: 130_000 });
+    w.answer({ gflops: 5.46 });
     expect(await done).toBe('stored');
     expect(speedOf('wasm')).toMatchObject({
-      flopsPerSec: 6 * 130_000 * 7000,
+      flopsPerSec: 5.46e9,
       source: 'calibrated',
     });
     expect(w.terminated).toBe(true);
@@ -162,7 +152,7 @@ describe('the background calibration', () => {
     const done = c.run('wasm');
     await settle();
     recordSpeed(pretraining(6000));
-    w.answer({ tokensPerSec: 1, params: 1 });
+    w.answer({ gflops: 1e-9 });
     expect(await done).toBe('kept-measured');
     expect(speedOf('wasm')?.source).toBe('measured');
   });
@@ -203,12 +193,12 @@ describe('the background calibration', () => {
     expect(await done).toBe('cancelled');
     expect(first.terminated).toBe(true);
     // A worker that answers after all is ignored.
-    first.answer({ tokensPerSec: 7000, params: 130_000 });
+    first.answer({ gflops: 5.46 });
     await settle();
     expect(speedOf('wasm')).toBeNull();
     const again = c.run('wasm');
     await settle();
-    second.answer({ tokensPerSec: 7000, params: 130_000 });
+    second.answer({ gflops: 5.46 });
     expect(await again).toBe('stored');
   });
 
@@ -232,7 +222,7 @@ describe('the background calibration', () => {
 
 describe('the estimate’s time line', () => {
   const cost = sweepCost(presetSpec('plateau-toy'))!;
-  const total = cost.trainFlops + cost.evalFlops;
+  const total = cost.work;
   const at = (device: Partial<DeviceSpeed>) =>
     timeEstimate(cost, { backend: 'wasm', speed: null, calibrating: false, ...device });
 
