@@ -67,12 +67,29 @@ export interface PackedBatch {
   real: number;
 }
 
+/** First-fit decreasing of sizes (already in decreasing order) into bins of `capacity`. */
+function firstFit<X extends { n: number }>(items: X[], capacity: number) {
+  const bins: { fill: number; items: X[] }[] = [];
+  for (const it of items) {
+    const bin = bins.find((b) => b.fill + it.n <= capacity);
+    if (bin) {
+      bin.fill += it.n;
+      bin.items.push(it);
+    } else bins.push({ fill: it.n, items: [it] });
+  }
+  return bins;
+}
+
+const round16 = (n: number) => Math.ceil(Math.max(1, n) / 16) * 16;
+
 /**
  * Packs the picked examples of `sftRows`-style rows (row r holds lengths[r] tokens of an example,
- * mask[r, t] weighs the target t+1) into as few rows of at most `capacity` inputs as
- * first-fit-decreasing finds, then cuts the batch to its fullest row (a multiple of 16, for fewer
- * shapes). The targets and their weights are those of the unpacked rows, so with a block-diagonal
- * causal mask and positions restarting per example the loss is the same, on fewer padded tokens.
+ * mask[r, t] weighs the target t+1) into rows of at most `capacity` inputs, first fit decreasing.
+ * The row width is searched in steps of 16 from the longest example up to `capacity`, keeping the
+ * one with the fewest computed tokens (rows × width; fewer rows on ties), so examples that cannot
+ * share a full-width row do not leave its rest empty. The targets and their weights are those of
+ * the unpacked rows, so with a block-diagonal causal mask and positions restarting per example the
+ * loss is the same, on fewer padded tokens.
  */
 export function packExamples(
   rows: { ids: Int32Array; mask: Float32Array; lengths: Int32Array },
@@ -86,18 +103,17 @@ export function packExamples(
     .map((r, k) => ({ r, k, n: Math.min(rows.lengths[r] as number, blockSize + 1) - 1 }))
     .filter((x) => x.n > 0)
     .sort((a, b) => b.n - a.n || a.k - b.k);
-  const bins: { fill: number; items: typeof items }[] = [];
-  for (const it of items) {
-    if (it.n > capacity) throw new Error(`packExamples: an example of ${it.n} exceeds ${capacity}`);
-    const bin = bins.find((b) => b.fill + it.n <= capacity);
-    if (bin) {
-      bin.fill += it.n;
-      bin.items.push(it);
-    } else bins.push({ fill: it.n, items: [it] });
+  const longest = items[0]?.n ?? 1;
+  if (longest > capacity)
+    throw new Error(`packExamples: an example of ${longest} exceeds ${capacity}`);
+  let bins = firstFit(items, capacity);
+  let T = Math.min(capacity, round16(Math.max(0, ...bins.map((b) => b.fill))));
+  for (let width = round16(longest); width < capacity; width += 16) {
+    const b = firstFit(items, width);
+    const t = round16(Math.max(...b.map((x) => x.fill)));
+    if (b.length * t < bins.length * T) [bins, T] = [b, t];
   }
   const B = Math.max(1, bins.length);
-  const fullest = Math.max(1, ...bins.map((b) => b.fill));
-  const T = Math.min(capacity, Math.ceil(fullest / 16) * 16);
   const ids = new Int32Array(B * T).fill(pad);
   const targets = new Int32Array(B * T).fill(pad);
   const weights = new Float32Array(B * T);

@@ -55,6 +55,19 @@ describe('packExamples', () => {
     expect(sum(packed.weights)).toBe(sum(padded.weights));
   });
 
+  it('narrows the rows when long examples cannot share one: 4 × 80 instead of 3 × 128', () => {
+    const block = 128;
+    const lengths = Int32Array.from([71, 71, 61, 61]); // 70, 70, 60 and 60 targets
+    const sft = {
+      ids: new Int32Array(4 * (block + 1)),
+      mask: new Float32Array(4 * block).fill(1),
+      lengths,
+    };
+    const b = packExamples(sft, [0, 1, 2, 3], block, block, 0);
+    expect([b.B, b.T]).toEqual([4, 80]);
+    expect(b.real).toBe(260);
+  });
+
   it('refuses an example longer than a row', () => {
     const sft = rows();
     expect(() => packExamples(sft, [0, 1], cfg.blockSize, 2, 1)).toThrow(/exceeds/);

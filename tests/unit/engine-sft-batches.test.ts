@@ -55,15 +55,18 @@ describe('sftSchedule', () => {
     expect(firstTokens(sftSchedule(spec(0), sft, block), 7)).toEqual(firstTokens(a, 7));
   });
 
-  it('packs each step into rows of at most the context, cut to the fullest row (a multiple of 16)', () => {
+  it('packs each step into rows no wider than the context and fewer computed tokens than padding', () => {
     const s = sftSchedule(spec(0), sft, block);
     for (let i = 0; i < 9; i++) {
       const b = s.batchAt(i);
-      const inputs = s.picksAt(i).reduce((n, r) => n + 5 + r - 1, 0);
-      expect(b.real).toBe(inputs);
-      expect(b.B).toBe(Math.ceil(inputs / block)); // these lengths pack without waste
+      const inputs = s.picksAt(i).map((r) => 5 + r - 1);
+      expect(b.real).toBe(inputs.reduce((a, n) => a + n, 0));
+      const longest = Math.ceil(Math.max(...inputs) / 16) * 16;
       expect(b.T % 16).toBe(0);
+      expect(b.T).toBeGreaterThanOrEqual(longest);
       expect(b.T).toBeLessThanOrEqual(block);
+      expect(b.B).toBeLessThan(inputs.length);
+      expect(b.B * b.T).toBeLessThan(inputs.length * longest);
     }
   });
 });
