@@ -62,8 +62,10 @@ async function merge(paths) {
     logLevel: 'warn',
   });
   let results;
+  let verdicts;
   try {
     results = await server.ssrLoadModule('/src/runner/results.ts');
+    verdicts = await server.ssrLoadModule('/src/runner/verdict.ts');
   } finally {
     await server.close();
   }
@@ -83,7 +85,10 @@ async function merge(paths) {
   if (!merged.ok) fail(merged.errors.join('\n'));
   const { file, missing, conflicts } = merged.value;
   for (const c of conflicts) console.warn(`warning: ${c}`);
-  console.log(results.formatTable(results.resultsTable(file.runs)));
+  const rows = results.resultsTable(file.runs);
+  console.log(results.formatTable(rows));
+  const axes = file.spec.sweep.axes.map((x) => x.path);
+  console.log(`\n${verdicts.verdictText(verdicts.verdictOf(axes, rows))}`);
   console.log(
     missing
       ? `\n${file.runs.length} of ${file.totalRuns} runs: ${missing} missing (a shard not merged yet?)`
@@ -146,7 +151,7 @@ async function run(arg) {
       backend: opts.backend ?? null,
     });
     if (out.error) fail(out.error);
-    console.log(`\n${out.table}\n`);
+    console.log(`\n${out.table}\n\n${out.verdict}\n`);
     // The knowledge probe of each pretraining: held-out facts the base model completes from its training text.
     const probed = new Map();
     for (const r of out.file?.runs ?? [])
@@ -312,6 +317,13 @@ async function inPage(a) {
     backend: s.backend ?? results[0]?.backend ?? null,
     device: s.device,
     table: runnerModule.formatTable(runnerModule.resultsTable(results)),
+    // The same rule as the page's sentence under the charts and docs/RESULTS.md's verdicts.
+    verdict: runnerModule.verdictText(
+      runnerModule.verdictOf(
+        spec.sweep.axes.map((x) => x.path),
+        runnerModule.resultsTable(results),
+      ),
+    ),
     file: runner.exportResults(),
   };
 }

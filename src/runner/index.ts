@@ -8,5 +8,6 @@ export {
   resultsFileOf,
   formatTable,
 } from './results';
+export { verdictOf, verdictText, wilson, type Outcome, type Verdict } from './verdict';
 export { summarizeForLink, decodeLinkSummary } from './link';
 export { planSweep, shardRuns, parseShard, conditionOf, sweepIdOf, type SweepPlan } from './plan';

@@ -4,6 +4,7 @@ import { parseSpec, type Result } from '../spec';
 import { summarize } from '../world/stats';
 import { TASK_TYPES } from '../world/types';
 import { planSweep } from './plan';
+import { wilson } from './verdict';
 import {
   RESULTS_FORMAT,
   RESULTS_VERSION,
@@ -18,7 +19,13 @@ const Num = v.pipe(
   v.nullable(v.number()),
   v.transform((x) => x ?? NaN),
 );
-const Summary = v.object({ mean: Num, ci95: Num, n: Num, excellent: Num });
+const Summary = v.object({
+  mean: Num,
+  ci95: Num,
+  n: Num,
+  excellent: Num,
+  facts: v.optional(v.object({ right: Num, ci95: Num, chance: Num, n: Num })),
+});
 const LossPointSchema = v.object({
   step: Num,
   loss: Num,
@@ -199,8 +206,21 @@ export function resultsTable(runs: RunResult[]): TableRow[] {
       const d = summarize(multi);
       row.dialogue = { mean: d.mean, excellent: d.excellent, n: d.n };
     }
+    const facts = poolFacts(rs);
+    if (facts) row.facts = facts;
     return row;
   });
+}
+
+/** The facts-right share over the runs that report one, weighted by their responses. */
+function poolFacts(rs: RunResult[]): TableRow['facts'] {
+  const parts = rs.flatMap((r) => (r.summary.facts ? [r.summary.facts] : []));
+  const n = parts.reduce((a, f) => a + f.n, 0);
+  if (!parts.length || n === 0) return undefined;
+  const right = parts.reduce((a, f) => a + f.right * f.n, 0) / n;
+  const chance = parts.reduce((a, f) => a + f.chance * f.n, 0) / n;
+  const w = wilson(right, n);
+  return { right, chance, n, ci95: w ? (w.hi - w.lo) / 2 : NaN };
 }
 
 function examplesOfResult(r: RunResult): number {

@@ -171,6 +171,8 @@ export interface TableRow {
   seeds: number;
   /** Multi-turn prompts alone (LIMA §6 reports their share of excellent responses). */
   dialogue?: { mean: number; excellent: number; n: number };
+  /** Share of responses with the asked facts right, pooled over the runs that report it. */
+  facts?: { right: number; ci95: number; chance: number; n: number };
 }
 
 /** A few numbers per run, small enough to ride in a share link beside the spec. */

@@ -7,6 +7,8 @@ export interface ScoreSummary {
   n: number;
   /** Share of responses scored 6. */
   excellent: number;
+  /** Share of responses that state the asked facts right (0–1), its interval, and what guessing would get. */
+  facts?: { right: number; ci95: number; chance: number; n: number };
 }
 
 /** Two-sided 97.5% quantiles of Student's t for 1–30 degrees of freedom. */

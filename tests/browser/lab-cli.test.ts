@@ -58,6 +58,8 @@ function lab(...args: string[]): Promise<{ code: number; out: string }> {
 
 /** The table lines of a lab run's output. */
 const tableOf = (out: string) => out.split('\n').filter((l) => /^(condition|all)\s/.test(l));
+/** The verdict line (the rule the page and docs/RESULTS.md use). */
+const verdictOf = (out: string) => out.split('\n').find((l) => /Here: .*Verdict: /.test(l));
 
 describe('npm run lab', () => {
   test('runs a share link, prints the table and writes a valid results file; a second run computes nothing', async () => {
@@ -68,6 +70,8 @@ describe('npm run lab', () => {
     expect(first.out).toMatch(/link: 2 of 2 runs, 6 stages/);
     expect(first.out).toMatch(/done: 2 runs; stages computed 6, from cache 0/);
     expect(tableOf(first.out)[0]).toMatch(/^condition\s+examples\s+mean ± 95% CI\s+n/);
+    // Two sizes are no plateau yet: the verdict says so rather than guessing.
+    expect(verdictOf(first.out)).toMatch(/^LIMA \(Fig\. 6\).*Verdict: not enough runs\.$/);
     const file = parseResultsFile(readFileSync(join(dir, 'whole.json'), 'utf8'), 'whole.json');
     expect(file.ok ? file.value.runs.map((r) => r.summary.n) : file.errors).toEqual([10, 10]);
 
@@ -101,6 +105,7 @@ describe('npm run lab', () => {
     expect(merged.code, merged.out).toBe(0);
     expect(merged.out).toMatch(/complete: all 2 runs/);
     expect(tableOf(merged.out)).toEqual(tableOf(first.out));
+    expect(verdictOf(merged.out)).toBe(verdictOf(first.out));
   });
 
   test('merge refuses a corrupted file and a file from another experiment, naming them', async () => {
