@@ -13,6 +13,7 @@ import type {
 import { stageIds } from '../spec';
 import { isQuotaError, type Store } from '../store/store';
 import type { StageRecord, TrainRecord } from '../store/db';
+import { asPlanned, type StagePlanStatus } from './cache';
 import { loadImports, neededImports } from './imports';
 import type { PlannedRun, PlannedStage, SweepPlan } from './plan';
 import type { PlanStage, RunResult } from './types';
@@ -44,8 +45,6 @@ export type ExecEvent =
   | { type: 'run-failed'; runId: string; error: string }
   /** Something the user must know that does not stop the sweep (e.g. a result kept in memory only). */
   | { type: 'warning'; text: string };
-
-export type StagePlanStatus = 'cached' | 'queued';
 
 export class CancelledSweep extends Error {
   constructor() {
@@ -100,27 +99,6 @@ export class Executor {
   private async gate(): Promise<void> {
     while (this.paused && !this.cancelled) await new Promise<void>((r) => (this.wake = r));
     if (this.cancelled) throw new CancelledSweep();
-  }
-
-  /**
-   * Which stages the store already covers. A stage is computed when its result is missing, or
-   * when a stage still to compute needs its weights and they were evicted.
-   */
-  async classify(plan: SweepPlan): Promise<Map<string, StagePlanStatus>> {
-    const out = new Map<string, StagePlanStatus>();
-    const needed = new Set<string>();
-    for (const s of [...plan.stages].reverse()) {
-      const hasResult = await this.store.hasStage(s.stageId);
-      const childNeeded = plan.stages.some((c) => c.parent === s.stageId && needed.has(c.stageId));
-      let need = !hasResult;
-      if (hasResult && childNeeded && isTraining(s.stage)) {
-        const ckpt = await this.store.getCheckpoint(s.stageId);
-        need = ckpt?.kind !== 'final';
-      }
-      if (need) needed.add(s.stageId);
-      out.set(s.stageId, need ? 'queued' : 'cached');
-    }
-    return new Map(plan.stages.map((s) => [s.stageId, out.get(s.stageId)!]));
   }
 
   /**
@@ -376,12 +354,4 @@ export class Executor {
     });
     return result;
   }
-}
-
-/**
- * A stored result seen through this sweep: the same run (same content hash) may belong to other
- * sweeps too, where its point and condition read differently.
- */
-export function asPlanned(result: RunResult, run: PlannedRun): RunResult {
-  return { ...result, point: run.point, condition: run.condition };
 }

@@ -2,7 +2,7 @@
 import type { PlanStage, StageState } from './types';
 
 /** Milliseconds spent computing each stage this session, by stage id. */
-export type TimeSpent = ReadonlyMap<string, { ms: number }>;
+export type TimeSpent = Readonly<Record<string, { ms: number }>>;
 
 /** Whole-sweep fraction, each stage weighted by its estimated work. */
 export function sweepFraction(stages: readonly StageState[]): number {
@@ -18,7 +18,7 @@ export function sweepFraction(stages: readonly StageState[]): number {
 export function sweepEta(stages: readonly StageState[], spent: TimeSpent): number | null {
   const rate = new Map<PlanStage | 'all', { ms: number; work: number }>();
   for (const s of stages) {
-    const t = spent.get(s.stageId);
+    const t = spent[s.stageId];
     if (!t || s.fraction <= 0 || s.work <= 0) continue;
     for (const key of [s.stage, 'all'] as const) {
       const r = rate.get(key) ?? { ms: 0, work: 0 };

@@ -140,18 +140,3 @@ export function spawnBenchWorker(): BenchWorker {
     terminate: () => worker.terminate(),
   };
 }
-
-/**
- * Whether a sweep runs in any tab of this origin: the runner holds a Web Lock named
- * `lima-lab:sweep:…` for as long as it computes one.
- */
-export async function sweepRunsAnywhere(): Promise<boolean> {
-  const locks = (globalThis.navigator as Navigator | undefined)?.locks;
-  if (!locks?.query) return false;
-  try {
-    const { held = [] } = await locks.query();
-    return held.some((l) => l.name?.startsWith('lima-lab:sweep:'));
-  } catch {
-    return false;
-  }
-}

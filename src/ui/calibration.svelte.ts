@@ -1,6 +1,7 @@
 // Calibrates the training speed in the background soon after the page opens, and never while a sweep runs.
 import type { BackendName } from '../engine/api';
-import { Calibrator, spawnBenchWorker, sweepRunsAnywhere } from './calibrate';
+import { sweepRunningHere } from '../runner/tabs';
+import { Calibrator, spawnBenchWorker } from './calibrate';
 
 /** Quiet time once the runner is up and idle, so that calibrating never slows the first view. */
 const SETTLE_MS = 1000;
@@ -9,7 +10,7 @@ export class AutoCalibration {
   running = $state(false);
   private readonly calibrator = new Calibrator({
     spawn: spawnBenchWorker,
-    busyElsewhere: sweepRunsAnywhere,
+    busyElsewhere: sweepRunningHere,
     onRunning: (r) => (this.running = r),
   });
 

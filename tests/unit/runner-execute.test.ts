@@ -5,6 +5,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { Engine } from '../../src/engine/engine';
 import { parseSpec, type Spec, type SpecInput } from '../../src/spec';
 import { Store } from '../../src/store/store';
+import { classifyStages } from '../../src/runner/cache';
 import { Executor, type ExecEvent } from '../../src/runner/execute';
 import { planSweep, type SweepPlan } from '../../src/runner/plan';
 import type { RunResult } from '../../src/runner/types';
@@ -52,7 +53,7 @@ async function execute(
       if (stopWhen?.(e)) ex.cancel();
     },
   });
-  const statuses = await ex.classify(p);
+  const statuses = await classifyStages(p, store);
   let outcome = 'done';
   try {
     await ex.run(p, statuses);
@@ -168,7 +169,7 @@ describe('executor', () => {
         }
       },
     });
-    const done = ex.run(p, await ex.classify(p));
+    const done = ex.run(p, await classifyStages(p, store));
     await vi.waitFor(() => expect(paused).toBe(true), { timeout: 30_000 });
     await new Promise((r) => setTimeout(r, 300));
     const atPause = steps.length;

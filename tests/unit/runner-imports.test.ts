@@ -7,6 +7,7 @@ import { parseSpec, type Spec, type SpecInput } from '../../src/spec';
 import { openLabDB } from '../../src/store/db';
 import { saveImport } from '../../src/store/imports';
 import { Store } from '../../src/store/store';
+import { classifyStages } from '../../src/runner/cache';
 import { Executor, type ExecEvent } from '../../src/runner/execute';
 import { neededImports } from '../../src/runner/imports';
 import { planSweep, type SweepPlan } from '../../src/runner/plan';
@@ -57,7 +58,7 @@ async function keep(name: string, text: string): Promise<void> {
 async function execute(store: Store<RunResult>, p: SweepPlan) {
   const events: ExecEvent[] = [];
   const ex = new Executor(new Engine(), store, { onEvent: (e) => events.push(e) });
-  const statuses = await ex.classify(p);
+  const statuses = await classifyStages(p, store);
   const outcome = await ex.run(p, statuses).then(
     () => 'done',
     (e: Error) => `${e.name}: ${e.message}`,
@@ -106,8 +107,7 @@ describe('imported data in a sweep', () => {
     const a = jsonl('a');
     const store = await Store.open<RunResult>({ name: 'imports-run' });
     const p = plan(spec(a));
-    const ex = new Executor(new Engine(), store, { onEvent: () => {} });
-    const statuses = await ex.classify(p);
+    const statuses = await classifyStages(p, store);
     expect(neededImports(p, statuses)).toEqual([]);
     const fresh = new Map(p.stages.map((s) => [s.stageId, 'queued' as const]));
     expect(neededImports(p, fresh).map((n) => n.ref.name)).toEqual(['mine.jsonl']);

@@ -35,7 +35,7 @@ describe('sweep progress', () => {
       // Evaluation has no rate of its own: it takes the overall one, 22 s / 3 units.
       stage({ stage: 'eval', stageId: 'e', work: 3 }),
     ];
-    const spent = new Map([
+    const spent = Object.fromEntries([
       ['p', { ms: 20_000 }],
       ['f1', { ms: 2_000 }],
     ]);
@@ -52,7 +52,7 @@ describe('sweep progress', () => {
       resumedFrom: 40,
       status: 'running',
     });
-    expect(sweepEta([resumed], new Map([['p', { ms: 5_000 }]]))).toBeCloseTo(25, 9);
-    expect(sweepEta([stage({ stage: 'pretrain', stageId: 'p' })], new Map())).toBeNull();
+    expect(sweepEta([resumed], Object.fromEntries([['p', { ms: 5_000 }]]))).toBeCloseTo(25, 9);
+    expect(sweepEta([stage({ stage: 'pretrain', stageId: 'p' })], {})).toBeNull();
   });
 });

@@ -18,7 +18,7 @@ import {
 import { LESSONS, lessonSpec } from '../../src/ui/lessons';
 import { toCsv } from '../../src/ui/charts/export';
 import { plural } from '../../src/ui/format';
-import { deviceOf } from '../../src/runner/runner';
+import { deviceOf } from '../../src/engine/device';
 import type { RunResult, TableRow } from '../../src/runner/types';
 import type { Sample } from '../../src/engine/api';
 
