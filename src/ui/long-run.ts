@@ -1,0 +1,32 @@
+// Time a preset or an experiment will take on this device, and whether to ask before starting it.
+import { presetSpec, secondsAt, sweepCost, type Spec } from '../spec';
+import { duration } from './format';
+import type { DeviceSpeed } from './speed';
+
+/** Above this estimate, Run asks first and suggests the toy variant or a GPU. */
+export const LONG_RUN_SEC = 3600;
+
+/** Seconds the whole sweep should take at this device's stored training speed (null when unknown). */
+export function sweepSeconds(spec: Spec, device: DeviceSpeed): number | null {
+  const cost = sweepCost(spec);
+  if (!cost || !device.backend) return null;
+  return secondsAt(cost.work, device.speed?.flopsPerSec ?? null);
+}
+
+/** "about 60 h on wasm", or what the page knows instead. */
+export function timeText(seconds: number | null, device: DeviceSpeed): string {
+  if (seconds !== null) return `about ${duration(seconds)} on ${device.backend}`;
+  if (device.calibrating) return 'time: measuring this device…';
+  return 'time: known after a first run or calibration';
+}
+
+/** A preset's estimated time, by id. */
+export function presetSeconds(id: string, device: DeviceSpeed): number | null {
+  return sweepSeconds(presetSpec(id), device);
+}
+
+/** The toy variant of a full-size preset the spec is, if it is one and has a toy. */
+export function toyVariant(presetId: string | null): string | null {
+  if (!presetId || presetId.endsWith('-toy')) return null;
+  return `${presetId}-toy`;
+}

@@ -1,0 +1,83 @@
+// The start page as a newcomer meets it: a header in one row, each preset's time on this device, and a question before hours of work.
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import type { Browser } from 'playwright-core';
+import { baseUrl, launch } from './harness';
+import { axeViolations } from './ui-helpers';
+
+let browser: Browser;
+beforeAll(async () => {
+  browser = await launch();
+});
+afterAll(async () => {
+  await browser?.close();
+});
+
+/** A page whose device has a measured training speed on every backend (what a first run leaves behind). */
+async function withSpeed(width = 1366) {
+  const context = await browser.newContext({ viewport: { width, height: 768 } });
+  await context.addInitScript(() => {
+    const speed = { flopsPerSec: 5e9, at: 1, source: 'measured' };
+    localStorage.setItem(
+      'lima-lab:speed',
+      JSON.stringify({ wasm: speed, webgpu: speed, cpu: speed }),
+    );
+  });
+  const page = await context.newPage();
+  const errors: string[] = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  await page.goto(baseUrl());
+  await page.getByTestId('chosen-worker').waitFor({ timeout: 60_000 });
+  return { page, errors };
+}
+
+describe('the start page', () => {
+  test('the header fits one row at 800 px', async () => {
+    const { page } = await withSpeed(800);
+    const tops = await page
+      .locator('header h1, header [role="tab"], header [data-testid="share"]')
+      .evaluateAll((els) => els.map((e) => Math.round(e.getBoundingClientRect().top)));
+    expect(tops.length).toBeGreaterThanOrEqual(8);
+    expect(Math.max(...tops) - Math.min(...tops)).toBeLessThan(12);
+    const width = await page.evaluate(() => document.documentElement.scrollWidth);
+    expect(width).toBeLessThanOrEqual(800);
+    await page.context().close();
+  });
+
+  test('every preset shows its time on this device; full size flags the ones for a GPU', async () => {
+    const { page, errors } = await withSpeed();
+    const toy = await page.getByTestId('time-toy').allTextContents();
+    const full = await page.getByTestId('time-full').allTextContents();
+    expect(toy).toHaveLength(7);
+    expect(full).toHaveLength(7);
+    for (const t of [...toy, ...full]) expect(t).toMatch(/about \d+(\.\d)? (s|min|h) on \w+/);
+    const plateau = page.locator('[data-preset="plateau"]');
+    expect(await plateau.getByTestId('time-full').textContent()).toMatch(/h on \w+ — for a GPU/);
+    expect(await page.getByTestId('start-time').textContent()).toMatch(/about .* on \w+/);
+    // The buttons' names are their visible text; the card's title describes them.
+    const load = plateau.getByRole('button', { name: 'Load full size' });
+    expect(await load.count()).toBe(1);
+    expect(errors).toEqual([]);
+    await page.context().close();
+  });
+
+  test('Run on a preset of hours asks first and offers the toy variant', async () => {
+    const { page, errors } = await withSpeed();
+    await page
+      .locator('[data-preset="plateau"]')
+      .getByRole('button', { name: 'Load full size' })
+      .click();
+    await page.getByTestId('run').click();
+    const ask = page.getByTestId('long-run');
+    await ask.waitFor();
+    expect(await ask.textContent()).toMatch(/about [\d.]+ h on \w+/);
+    expect(await axeViolations(page)).toEqual([]);
+    await page.getByTestId('long-run-toy').click();
+    await ask.waitFor({ state: 'detached' });
+    await page.getByTestId('tab-start').click();
+    expect(await page.getByTestId('current-experiment').textContent()).toContain('(toy)');
+    // Nothing ran: the Run tab carries no running dot.
+    expect(await page.getByTestId('tab-run').textContent()).not.toContain('running');
+    expect(errors).toEqual([]);
+    await page.context().close();
+  });
+});
