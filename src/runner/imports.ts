@@ -17,13 +17,6 @@ export function neededImports(
   return [...out.values()];
 }
 
-/** The needed imports this browser does not hold (a cheap key lookup: no text is read). */
-export async function missingImports(store: Store, needs: ImportNeed[]): Promise<ImportNeed[]> {
-  const out: ImportNeed[] = [];
-  for (const n of needs) if (!(await store.hasImport(n.ref.hash))) out.push(n);
-  return out;
-}
-
 /** The texts of the needed imports; throws MissingImportError naming every file that is not here. */
 export async function loadImports(store: Store, needs: ImportNeed[]): Promise<ImportFile[]> {
   const files: ImportFile[] = [];

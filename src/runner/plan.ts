@@ -62,12 +62,19 @@ export function shardRuns<T>(runs: readonly T[], shard: Shard | null): T[] {
   return runs.filter((_, i) => Math.floor((i * shard.n) / runs.length) + 1 === shard.k);
 }
 
+/** A room splits a sweep at most this many ways: one run per laptop for the largest sweep. */
+export const MAX_SHARDS = 256;
+
+/** `k/n` from a link or the command line, 1 ≤ k ≤ n ≤ MAX_SHARDS. */
 export function parseShard(text: string): Result<Shard> {
-  const m = /^(\d+)\/(\d+)$/.exec(text.trim());
-  const k = m ? Number(m[1]) : NaN;
-  const n = m ? Number(m[2]) : NaN;
-  if (!m || n < 1 || k < 1 || k > n)
-    return { ok: false, errors: [`--shard must be k/n with 1 ≤ k ≤ n (got "${text}")`] };
+  const fail = (e: string): Result<Shard> => ({ ok: false, errors: [e] });
+  const m = /^(\d{1,3})\/(\d{1,3})$/.exec(text.trim());
+  if (!m)
+    return fail(`shard "${text}" should look like 2/8 (this laptop's slice / slices in the room)`);
+  const k = Number(m[1]);
+  const n = Number(m[2]);
+  if (n < 1 || n > MAX_SHARDS) return fail(`shard count must be between 1 and ${MAX_SHARDS}`);
+  if (k < 1 || k > n) return fail(`shard ${k}/${n}: the slice must be between 1 and ${n}`);
   return { ok: true, value: { k, n } };
 }
 

@@ -5,7 +5,7 @@ import { MissingImportError } from '../spec';
 import { deviceOf } from '../engine/device';
 import { cachedResults, classifyStages } from './cache';
 import { CancelledSweep, Executor, type ExecEvent } from './execute';
-import { missingImports, neededImports } from './imports';
+import { neededImports } from './imports';
 import { planSweep, type SweepPlan } from './plan';
 import { resultsFileOf } from './results';
 import {
@@ -175,7 +175,7 @@ export class SweepRunner implements Runner {
       this.state.stages.map((s) => [s.stageId, s.status as 'cached' | 'queued']),
     );
     // A file named by a shared link may never have been imported here: say which, before any work.
-    const missing = await missingImports(store, neededImports(plan, statuses));
+    const missing = await store.missingImports(neededImports(plan, statuses));
     if (missing.length) {
       this.set({ status: 'failed', etaSec: null });
       this.say('error', new MissingImportError(missing).message);

@@ -1,5 +1,6 @@
 // Access to the lab's IndexedDB: results kept forever, checkpoints evicted least-recently-used, quota errors survived.
 import type { Checkpoint } from '../engine/api';
+import type { ImportNeed } from '../spec';
 import {
   openLabDB,
   type CheckpointRecord,
@@ -15,6 +16,16 @@ export const DEFAULT_CHECKPOINT_BUDGET = 1024 ** 3;
 
 export function checkpointBytes(c: Checkpoint): number {
   return c.weights.byteLength + (c.optimizer?.byteLength ?? 0);
+}
+
+/** The named imports this browser does not hold (a key lookup: no text is read). */
+export async function missingOf(
+  db: LabDatabase,
+  needs: readonly ImportNeed[],
+): Promise<ImportNeed[]> {
+  const out: ImportNeed[] = [];
+  for (const n of needs) if ((await db.getKey('imports', n.ref.hash)) === undefined) out.push(n);
+  return out;
 }
 
 export function isQuotaError(e: unknown): boolean {
@@ -104,8 +115,9 @@ export class Store<R = unknown> {
     return this.db.get('imports', hash);
   }
 
-  async hasImport(hash: string): Promise<boolean> {
-    return (await this.db.getKey('imports', hash)) !== undefined;
+  /** The needed imports this browser does not hold. */
+  missingImports(needs: readonly ImportNeed[]): Promise<ImportNeed[]> {
+    return missingOf(this.db, needs);
   }
 
   getSweep(sweepId: string): Promise<SweepRecord | undefined> {

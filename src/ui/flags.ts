@@ -1,5 +1,6 @@
 // Workshop flags: which tabs, editor sections and fields a link hides (like TensorFlow Playground's _hide).
 import { FIELDS } from '../spec';
+import { VIEWS } from './link';
 
 /** Editor sections in the order shown, with their titles. */
 export const SECTION_TITLES: Record<string, string> = {
@@ -17,15 +18,10 @@ export const SECTION_TITLES: Record<string, string> = {
 /** What `hide=advanced` removes: everything a first-time participant need not touch. */
 export const ADVANCED = ['experiment', 'model', 'pretrain', 'optimizer', 'eval'] as const;
 
-/** Names a `hide=` list may hold besides sections and field paths. */
+/** Names a `hide=` list may hold besides sections and field paths: every view but the start page, and parts of views. */
 export const HIDEABLE_PARTS = [
   'advanced',
-  'editor',
-  'run',
-  'results',
-  'samples',
-  'workshop',
-  'device',
+  ...VIEWS.filter((v) => v !== 'start'),
   'gallery',
   'share',
 ] as const;

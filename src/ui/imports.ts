@@ -2,6 +2,7 @@
 import { importsNamed, type ImportKind, type ImportNeed, type ImportRef, type Spec } from '../spec';
 import { openLabDB } from '../store/db';
 import { deleteImport, listImports, saveImport, type ImportSummary } from '../store/imports';
+import { missingOf } from '../store/store';
 import { textSha256 } from '../util/hash';
 
 export type { ImportSummary };
@@ -47,10 +48,5 @@ export function removeImport(hash: string): Promise<void> {
 /** The imports a spec names that this browser does not hold (a link from someone else's). */
 export function missingIn(spec: Spec): Promise<ImportNeed[]> {
   const named = importsNamed(spec);
-  if (named.length === 0) return Promise.resolve([]);
-  return withDb(async (db) => {
-    const out: ImportNeed[] = [];
-    for (const n of named) if ((await db.getKey('imports', n.ref.hash)) === undefined) out.push(n);
-    return out;
-  });
+  return named.length === 0 ? Promise.resolve([]) : withDb((db) => missingOf(db, named));
 }

@@ -1,5 +1,6 @@
 // Reads and writes the page's URL fragment: the experiment (#s=…), the view, workshop flags and shared results.
 import { decodeSpec, encodeSpec, presetSpec, DEFAULT_PRESET, type Spec } from '../spec';
+import { parseShard } from '../runner/plan';
 import type { Shard } from '../runner/types';
 
 export const VIEWS = [
@@ -14,7 +15,6 @@ export const VIEWS = [
 export type View = (typeof VIEWS)[number];
 
 /** Largest room a shard link may split a sweep across. */
-export const MAX_SHARDS = 256;
 
 export interface PageLink {
   spec: Spec;
@@ -29,17 +29,6 @@ export interface PageLink {
   lesson: number | null;
   /** The sharer's results summary payload (`r=`), decoded by the runner's link module. */
   results: string | null;
-}
-
-/** `k/n`, 1 ≤ k ≤ n ≤ MAX_SHARDS; anything else is an error message. */
-export function parseShard(text: string): Shard | string {
-  const m = /^(\d{1,3})\/(\d{1,3})$/.exec(text.trim());
-  if (!m) return `shard "${text}" should look like 2/8 (this laptop's slice / slices in the room)`;
-  const k = Number(m[1]);
-  const n = Number(m[2]);
-  if (n < 1 || n > MAX_SHARDS) return `shard count must be between 1 and ${MAX_SHARDS}`;
-  if (k < 1 || k > n) return `shard ${k}/${n}: the slice must be between 1 and ${n}`;
-  return { k, n };
 }
 
 /** The page state a URL fragment describes; a broken part falls back to its default and says why. */
@@ -67,8 +56,8 @@ export function readLink(hash: string): PageLink {
   const shardText = params.get('shard');
   if (shardText !== null) {
     const r = parseShard(shardText);
-    if (typeof r === 'string') errors.push(r);
-    else shard = r;
+    if (r.ok) shard = r.value;
+    else errors.push(...r.errors);
   }
   let lesson: number | null = null;
   const lessonText = params.get('lesson');

@@ -92,7 +92,13 @@ describe('plan', () => {
   it('refuses a shard larger than the sweep and malformed --shard values', () => {
     expect(planSweep(presetSpec('augmentation-toy'), { k: 1, n: 3 })).toMatchObject({ ok: false });
     expect(parseShard('2/3')).toEqual({ ok: true, value: { k: 2, n: 3 } });
-    for (const bad of ['0/2', '3/2', 'a/b', '2']) expect(parseShard(bad).ok, bad).toBe(false);
+    for (const bad of ['0/2', '3/2', 'a/b', '2', '1/257'])
+      expect(parseShard(bad).ok, bad).toBe(false);
+    expect(parseShard('1/257')).toEqual({
+      ok: false,
+      errors: ['shard count must be between 1 and 256'],
+    });
+    expect(parseShard('256/256').ok).toBe(true);
   });
 });
 

@@ -10,6 +10,7 @@ import {
   saveImport,
 } from '../../src/store/imports';
 import { Store } from '../../src/store/store';
+import type { ImportNeed } from '../../src/spec';
 
 const record = (hash: string, addedAt: number, text = 'One doc.\n\nAnother.'): ImportRecord => ({
   hash,
@@ -30,7 +31,7 @@ describe('imports store', () => {
     v2.close();
     const store = await Store.open({ name: 'imports-upgrade' });
     expect((await store.getRun('r1'))?.result).toEqual({ mean: 4 });
-    expect(await store.hasImport('a'.repeat(64))).toBe(false);
+    expect(await store.missingImports([need('a'.repeat(64))])).toEqual([need('a'.repeat(64))]);
     store.close();
     const db = await openLabDB('imports-upgrade');
     expect(await listImports(db)).toEqual([]);
@@ -54,7 +55,7 @@ describe('imports store', () => {
     db.close();
     // The runner's store finds what the page stored.
     const store = await Store.open({ name: 'imports-crud' });
-    expect(await store.hasImport('h2')).toBe(true);
+    expect(await store.missingImports([need('h2'), need('h3')])).toEqual([need('h3')]);
     expect((await store.getImport('h2'))?.name).toBe('h2.txt');
     store.close();
   });
@@ -92,3 +93,8 @@ describe('imports store', () => {
     db.close();
   });
 });
+
+/** What a spec names for a corpus with this hash. */
+function need(hash: string): ImportNeed {
+  return { kind: 'corpus', ref: { hash, name: `${hash}.txt`, bytes: 1, count: 1 } };
+}
