@@ -4,7 +4,11 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import { ffnHidden, paramCount, resolveModel, type Spec } from '../spec';
 import { Rng } from '../util/rng';
-import { embed, linear, matMul4, maskedCrossEntropy } from './ops';
+import { embed, fusedPays, linear, matMul4, maskedCrossEntropy } from './ops';
+import { attentionFused } from './webgpu/attention';
+import { maskedCrossEntropyFused } from './webgpu/loss';
+import { rmsNormFused, rmsNormReference as rmsNorm } from './webgpu/norm';
+import { ropeQkvFused, swigluFused } from './webgpu/pointwise';
 
 export { options, maskedCrossEntropy, type Kernels } from './ops';
 
@@ -208,13 +212,11 @@ export interface ForwardOptions {
    * the longer ones, which are kept out of any tidy. The caller disposes the replaced ones.
    */
   cache?: (LayerCache | null)[];
-}
-
-const RMS_EPS = 1e-5;
-
-function rmsNorm(x: tf.Tensor, gain: tf.Tensor): tf.Tensor {
-  const ms = tf.mean(tf.square(x), -1, true);
-  return tf.mul(tf.mul(x, tf.rsqrt(tf.add(ms, RMS_EPS))), gain);
+  /**
+   * (B·T) int32 example ids when `mask` is causal within each row's examples (training): the
+   * fused WebGPU kernels, which build that mask in from these ids, may then take over.
+   */
+  segments?: tf.Tensor;
 }
 
 /** Inverted dropout: the expected activation stays the same. */
@@ -241,9 +243,14 @@ export function hidden(model: Llama, ids: tf.Tensor2D, opts: ForwardOptions): tf
   let x = embed(p.wte, tf.reshape(ids, [B * T]), vocabSize); // (B·T, C)
   const dropSeed = opts.dropout ? new Rng(opts.dropout.seed) : null;
   const heads = (t: tf.Tensor) => tf.transpose(tf.reshape(t, [B, T, H, hs]), [0, 2, 1, 3]); // (B, H, T, hs)
+  const fused = opts.segments !== undefined && !opts.cache && fusedPays();
 
   for (let l = 0; l < nLayer; l++) {
     const rate = opts.dropout?.rates[l] ?? 0;
+    if (fused) {
+      x = fusedLayer(model, l, x, opts, B, T, rate, dropSeed);
+      continue;
+    }
     // Attention: x + Wo · softmax(QKᵀ/√hs + mask) · V
     const h = rmsNorm(x, p[`h${l}.attnNorm`]);
     // Splitting the (C, 3C) weight, not the (B·T, 3C) product: tfjs-wasm's slice copies its
@@ -280,13 +287,45 @@ export function hidden(model: Llama, ids: tf.Tensor2D, opts: ForwardOptions): tf
     const mlpOut = linear(act, p[`h${l}.w2`]);
     x = tf.add(x, residualDropout(mlpOut, rate, dropSeed?.seed31() ?? 0));
   }
-  return rmsNorm(x, p.normF) as tf.Tensor2D; // (B·T, C)
+  return (fused ? rmsNormFused(x, p.normF) : rmsNorm(x, p.normF)) as tf.Tensor2D; // (B·T, C)
+}
+
+/**
+ * One layer on the fused WebGPU kernels: the same function as the stock ops above, but on the
+ * unsplit q|k|v and gate|up products, so attention, RoPE and SwiGLU each read one buffer.
+ */
+function fusedLayer(
+  model: Llama,
+  l: number,
+  x: tf.Tensor,
+  opts: ForwardOptions,
+  B: number,
+  T: number,
+  rate: number,
+  dropSeed: Rng | null,
+): tf.Tensor {
+  const p = model.params;
+  const { nHead: H, nEmbd: C } = model.cfg;
+  const qkv = ropeQkvFused(
+    linear(rmsNormFused(x, p[`h${l}.attnNorm`]), p[`h${l}.wqkv`]),
+    opts.cos,
+    opts.sin,
+    C / H,
+  ); // (B·T, 3C)
+  const attnOut = linear(attentionFused(qkv, opts.segments!, B, T, H), p[`h${l}.wo`]);
+  const x1 = tf.add(x, residualDropout(attnOut, rate, dropSeed?.seed31() ?? 0));
+  const act = swigluFused(linear(rmsNormFused(x1, p[`h${l}.mlpNorm`]), p[`h${l}.w13`])); // (B·T, H)
+  const mlpOut = linear(act, p[`h${l}.w2`]);
+  return tf.add(x1, residualDropout(mlpOut, rate, dropSeed?.seed31() ?? 0));
 }
 
 /** Logits (N, V) of hidden states (N, C). */
 export function head(model: Llama, x: tf.Tensor2D): tf.Tensor2D {
   const p = model.params;
-  return model.cfg.tiedEmbeddings ? linear(x, tf.transpose(p.wte)) : linear(x, p.lmHead);
+  if (!model.cfg.tiedEmbeddings) return linear(x, p.lmHead);
+  // On webgpu a transposed operand is a flag of the product, not a copy.
+  if (fusedPays()) return tf.matMul(x, p.wte, false, true);
+  return linear(x, tf.transpose(p.wte));
 }
 
 /** The (T, T) additive causal mask: position i sees positions ≤ i. */
@@ -316,7 +355,8 @@ export function segmentMask(segments: Int32Array, B: number, T: number): tf.Tens
 /**
  * Training forward: ids and targets (B, T), weights (B, T) → mean loss over weighted targets.
  * `positions` (B·T), for packed rows, says where each token sits in its own sequence (RoPE);
- * without it every row starts at position 0.
+ * without it every row starts at position 0. `segments` (B·T), for packed rows, are the example
+ * ids behind `mask` (the fused WebGPU attention reads them instead of the mask).
  */
 export function lossOf(
   model: Llama,
@@ -326,11 +366,19 @@ export function lossOf(
   mask: tf.Tensor,
   dropout?: ForwardOptions['dropout'],
   positions?: tf.Tensor1D,
+  segments?: tf.Tensor1D,
 ): tf.Scalar {
   const T = ids.shape[1];
   const [cos, sin] = positions
     ? [tf.gather(model.consts.cos, positions), tf.gather(model.consts.sin, positions)]
     : model.ropeTables(ids.shape[0], T); // (B·T, C)
-  const x = hidden(model, ids, { mask, cos, sin, dropout });
-  return maskedCrossEntropy(head(model, x), targets, weights);
+  // The fused WebGPU kernels build the mask in from segment ids: one segment per row unless packed.
+  const seg = fusedPays()
+    ? (segments ?? tf.tensor1d(new Int32Array(ids.shape[0] * T), 'int32'))
+    : undefined;
+  const x = hidden(model, ids, { mask, cos, sin, dropout, segments: seg });
+  const logits = head(model, x);
+  return fusedPays()
+    ? maskedCrossEntropyFused(logits, targets, weights)
+    : maskedCrossEntropy(logits, targets, weights);
 }

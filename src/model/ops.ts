@@ -11,6 +11,14 @@ export type Kernels = 'fast' | 'no-bmm' | 'stock';
 export const options: { kernels: Kernels } = { kernels: 'fast' };
 
 /**
+ * Whether the fused WGSL kernels (src/model/webgpu) run: on the webgpu backend with the fast
+ * kernels. They replace whole chains of small tfjs programs, each its own dispatch, by one or two.
+ */
+export function fusedPays(): boolean {
+  return options.kernels === 'fast' && tf.getBackend() === 'webgpu';
+}
+
+/**
  * One-hot rows as float32. tfjs-wasm's OneHot ignores the dtype argument and writes int32 bits
  * (1 reads as 1.4e-45 when taken as float32), so the cast is explicit.
  */
@@ -21,7 +29,7 @@ function oneHot(ids: tf.Tensor, depth: number): tf.Tensor2D {
 type GradFunc = (dy: tf.Tensor, saved: tf.Tensor[]) => tf.Tensor[];
 
 /** tf.customGrad with its inputs as a list (tfjs types the variadic form loosely). */
-function withGrad(
+export function withGrad(
   forward: (inputs: tf.Tensor[], save: tf.GradSaveFunc) => { value: tf.Tensor; gradFunc: GradFunc },
 ): (...inputs: tf.Tensor[]) => tf.Tensor {
   const f = (...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
@@ -62,7 +70,9 @@ export function embed(wte: tf.Tensor, ids: tf.Tensor1D, vocabSize: number): tf.T
  * ~10× slower there, while an explicit transpose is a cheap copy.
  */
 export function linear(x: tf.Tensor, w: tf.Tensor): tf.Tensor2D {
-  if (options.kernels === 'stock') return tf.matMul(x as tf.Tensor2D, w as tf.Tensor2D);
+  // tfjs-webgpu's matMul gradient multiplies with transpose flags, no copies: nothing to gain there.
+  if (options.kernels === 'stock' || tf.getBackend() === 'webgpu')
+    return tf.matMul(x as tf.Tensor2D, w as tf.Tensor2D);
   const f = withGrad(([a, b], save) => {
     save([a, b]);
     return {

@@ -1,5 +1,7 @@
 // AdamW with decoupled weight decay (Loshchilov & Hutter) and global-norm gradient clipping.
 import * as tf from '@tensorflow/tfjs-core';
+import { fusedPays } from '../model/ops';
+import { adamwStepFused } from './adamw-webgpu';
 
 export interface AdamWConfig {
   beta1: number;
@@ -42,6 +44,12 @@ export class AdamW {
     const { beta1, beta2, eps, weightDecay, gradClip } = this.cfg;
     const bc1 = 1 - Math.pow(beta1, this.step);
     const bc2 = 1 - Math.pow(beta2, this.step);
+    if (fusedPays())
+      return adamwStepFused(
+        { vars: this.vars, m: this.m, v: this.v, cfg: this.cfg, bc1, bc2 },
+        grads,
+        lr,
+      );
     return tf.tidy(() => {
       // A chain of adds, not tf.addN: tfjs-webgpu's AddN returns wrong sums for many inputs.
       const sumSq = grads.map((g) => tf.sum(tf.square(g))).reduce((a, b) => tf.add(a, b));

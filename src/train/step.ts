@@ -61,6 +61,7 @@ export class Trainer {
       packed ? segmentMask(batch.segments!, B, T) : this.mask(T),
       dropout,
       packed ? tf.tensor1d(batch.positions!, 'int32') : undefined,
+      packed ? tf.tensor1d(batch.segments!, 'int32') : undefined,
     );
   }
 
