@@ -126,22 +126,23 @@ registerWebGpu(
 
 /**
  * Mean cross-entropy of logits (N, V) against targets (N) weighted per position, on the fused
- * kernels; `maskedCrossEntropy` in ops.ts is its reference. Targets and weights are not
- * differentiated: the gradient closes over them (they outlive it, made in the same tape).
+ * kernels; `maskedCrossEntropy` in ops.ts is its reference. Only the logits are differentiated;
+ * targets and weights reach the gradient through `save` (the forward's scope is disposed before
+ * the backward runs, and saving shares the buffer, no copy).
  */
 export function maskedCrossEntropyFused(
   logits: tf.Tensor2D,
   targets: tf.Tensor1D,
   weights: tf.Tensor1D,
 ): tf.Scalar {
-  const tgt = targets.dtype === 'int32' ? targets : tf.cast(targets, 'int32');
   const f = withGrad(([z], save) => {
+    const tgt = targets.dtype === 'int32' ? targets : tf.cast(targets, 'int32');
     const [lse, nllw] = run(rows.key, { z, tgt, w: weights });
-    save([z, lse]);
+    save([z, lse, tgt, weights]);
     return {
       value: tf.reshape(run(total.key, { nllw, w: weights })[0], []),
-      gradFunc: (dy, [z2, lse2]) => [
-        run(backward.key, { z: z2, tgt, w: weights, lse: lse2, dy: tf.reshape(dy, [1]) })[0],
+      gradFunc: (dy, [z2, lse2, tgt2, w2]) => [
+        run(backward.key, { z: z2, tgt: tgt2, w: w2, lse: lse2, dy: tf.reshape(dy, [1]) })[0],
       ],
     };
   });

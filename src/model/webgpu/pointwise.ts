@@ -65,11 +65,12 @@ export function ropeQkvFused(
   sin: tf.Tensor,
   hs: number,
 ): tf.Tensor {
+  // The tables reach the gradient through `save`: the forward's scope is disposed before it runs.
   const f = withGrad(([x], save) => {
-    save([]);
+    save([cos, sin]);
     return {
       value: run(rope.key, { x, cs: cos, sn: sin }, { hs, sign: 1 })[0],
-      gradFunc: (dy) => [run(rope.key, { x: dy, cs: cos, sn: sin }, { hs, sign: -1 })[0]],
+      gradFunc: (dy, [c, s]) => [run(rope.key, { x: dy, cs: c, sn: s }, { hs, sign: -1 })[0]],
     };
   });
   return f(qkv);
