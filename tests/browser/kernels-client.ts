@@ -9,9 +9,8 @@ export async function callKernel(method: keyof KernelApi, arg?: unknown): Promis
     const api = wrap<KernelApi>(worker);
     const backend = await api.start();
     if (backend !== 'webgpu') throw new Error(`the worker runs ${backend}, not webgpu`);
-    // eslint-disable-next-line @typescript-eslint/no-explicit-any
-    const args = arg && typeof arg === "object" ? Object.values(arg) : [arg];
-    return await (api[method] as any)(...args);
+    const args = arg && typeof arg === 'object' ? Object.values(arg) : [arg];
+    return await (api[method] as (...a: unknown[]) => Promise<unknown>)(...args);
   } finally {
     worker.terminate();
   }
