@@ -17,7 +17,10 @@ const PLAN = {
     { preset: 'small', batchSize: 16, steps: 3 },
   ],
   cpu: [{ preset: 'toy', batchSize: 16, steps: 2 }],
-  webgpu: [{ preset: 'toy', batchSize: 4, steps: 2 }],
+  webgpu: [
+    { preset: 'toy', batchSize: 4, steps: 2, kernels: 'stock' },
+    { preset: 'toy', batchSize: 4, steps: 2 },
+  ],
   webgpuHardware: [
     { preset: 'toy', batchSize: 16, steps: 10, rounds: 3 },
     { preset: 'small', batchSize: 16, steps: 10 },
@@ -132,6 +135,23 @@ try {
         terminate();
       }
     }
+    // WebGPU work per training step, stock tfjs kernels against the fused WGSL ones (counts do not
+    // depend on the adapter, so SwiftShader gives the figures a hardware GPU would).
+    out.dispatches = [];
+    if (gpu) {
+      const { engine, terminate } = m.engineWorker();
+      try {
+        await engine.probe('webgpu');
+        for (const kernels of ['stock', 'fast'])
+          out.dispatches.push(
+            await engine.benchDispatches({ preset: 'toy', batchSize: 4, kernels }),
+          );
+      } catch (e) {
+        out.errors.push(`webgpu dispatch counts: ${e.message}`);
+      } finally {
+        terminate();
+      }
+    }
     return out;
   }, PLAN);
 
@@ -166,6 +186,7 @@ try {
       `\ntoy on wasm, step-time ratios from this run (each row the median of ${fast.rounds} interleaved rounds): fast kernels ${ratio(stock)}× faster than stock tfjs; ` +
         `depthwise bmm alone ${ratio(noBmm)}×`,
     );
+  printDispatches(result);
   for (const e of result.errors) console.log(`error: ${e}`);
   mkdirSync('bench-results', { recursive: true });
   writeFileSync(
@@ -180,4 +201,27 @@ try {
 } finally {
   await browser.close();
   await server.close();
+}
+
+/** The per-step WebGPU work of the stock and fused kernels, beside the webgpu rows' tokens/s. */
+function printDispatches(result) {
+  if (!result.dispatches?.length) return;
+  console.log('\nwebgpu work per training step (hardware-independent; toy, B4 × T128):');
+  for (const d of result.dispatches) {
+    const run = result.runs.find(
+      (r) => r.backend === 'webgpu' && r.preset === d.preset && r.kernels === d.kernels,
+    );
+    console.log(
+      `  ${d.kernels.padEnd(6)} ${String(d.dispatches).padStart(5)} dispatches ${String(d.submits).padStart(4)} submits ` +
+        `${(d.bufferBytes / 1024).toFixed(1).padStart(8)} KiB new buffers ${(d.writeBytes / 1024).toFixed(1).padStart(7)} KiB written` +
+        (run ? `   ${run.tokensPerSec.toFixed(0)} tokens/s (B${run.batchSize})` : ''),
+    );
+  }
+  const [stock, fast] = ['stock', 'fast'].map((k) =>
+    result.dispatches.find((d) => d.kernels === k),
+  );
+  if (stock && fast)
+    console.log(
+      `  fused kernels: ${(stock.dispatches / fast.dispatches).toFixed(1)}× fewer dispatches per step`,
+    );
 }

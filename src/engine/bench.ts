@@ -1,8 +1,14 @@
 // Training speed of each preset on the active backend, as a share of that backend's own matmul peak.
 import * as tf from '@tensorflow/tfjs-core';
 import { getThreadsCount, setThreadsCount } from '@tensorflow/tfjs-backend-wasm';
-import { defaultSpec, trainFlopsPerToken, type ModelPresetName } from '../spec';
-import { configParamCount, modelConfig, options, type Kernels } from '../model/llama';
+import { defaultSpec, type ModelPresetName } from '../spec';
+import {
+  configParamCount,
+  modelConfig,
+  options,
+  type Kernels,
+  type ModelConfig,
+} from '../model/llama';
 import { freshTrainer, type Batch } from '../train/step';
 import { Rng } from '../util/rng';
 import type { BackendName } from './api';
@@ -26,7 +32,7 @@ export interface TrainBench {
   steps: number;
   msPerStep: number;
   tokensPerSec: number;
-  /** Model FLOPs per step, counted as the cost model counts them (spec/cost.ts). */
+  /** Model FLOPs per step: 6·N·tokens for the matmul weights plus 12·L·T·C·tokens for attention. */
   flopsPerStep: number;
   gflops: number;
   /** Model FLOP utilisation: achieved GFLOP/s over the matmul peak of the same backend and run. */
@@ -56,6 +62,33 @@ export async function matmulPeak(backend: BackendName, n = 1024, reps = 5): Prom
   return { backend, n, ms, gflops: (2 * n ** 3) / ms / 1e6 };
 }
 
+export function flopsPerToken(cfg: ModelConfig, seqLen: number): number {
+  const { nLayer: L, nEmbd: C, ffnHidden: H, vocabSize: V } = cfg;
+  const matmulParams = L * (4 * C * C + 3 * C * H) + C * V;
+  return 6 * matmulParams + 12 * L * seqLen * C;
+}
+
+/** The model of a preset at the default spec's data settings (vocabulary, tied embeddings). */
+export function presetConfig(preset: ModelPresetName): ModelConfig {
+  const spec = defaultSpec();
+  spec.model.preset = preset;
+  return modelConfig(spec);
+}
+
+/** B full rows of seeded random tokens with a learnable target rule: what every speed measurement trains on. */
+export function syntheticBatch(cfg: ModelConfig, B: number): Batch {
+  const T = cfg.blockSize;
+  const rng = new Rng(2);
+  const ids = Int32Array.from({ length: B * T }, () => rng.int(0, cfg.vocabSize - 1));
+  return {
+    B,
+    T,
+    ids,
+    targets: ids.map((x) => (x * 7 + 3) % cfg.vocabSize),
+    weights: new Float32Array(B * T).fill(1),
+  };
+}
+
 export async function benchTraining(o: {
   backend: BackendName;
   preset: ModelPresetName;
@@ -65,20 +98,10 @@ export async function benchTraining(o: {
   peakGflops?: number;
 }): Promise<TrainBench> {
   await initBackend(o.backend);
-  const spec = defaultSpec();
-  spec.model.preset = o.preset;
-  const cfg = modelConfig(spec);
+  const cfg = presetConfig(o.preset);
   const T = cfg.blockSize;
   const B = o.batchSize;
-  const rng = new Rng(2);
-  const ids = Int32Array.from({ length: B * T }, () => rng.int(0, cfg.vocabSize - 1));
-  const batch: Batch = {
-    B,
-    T,
-    ids,
-    targets: ids.map((x) => (x * 7 + 3) % cfg.vocabSize),
-    weights: new Float32Array(B * T).fill(1),
-  };
+  const batch = syntheticBatch(cfg, B);
   options.kernels = o.kernels ?? 'fast';
   const { trainer, release } = freshTrainer(cfg, 1);
   try {
@@ -91,7 +114,7 @@ export async function benchTraining(o: {
       peakBytes = Math.max(peakBytes, tf.memory().numBytes);
     }
     const msPerStep = (performance.now() - t0) / o.steps;
-    const flopsPerStep = trainFlopsPerToken(cfg, cfg.vocabSize, T) * B * T;
+    const flopsPerStep = flopsPerToken(cfg, T) * B * T;
     const gflops = flopsPerStep / msPerStep / 1e6;
     return {
       backend: o.backend,

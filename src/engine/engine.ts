@@ -40,6 +40,7 @@ import { useImports as setImports } from './imports';
 import { answerAndJudge, type EvalPlan } from './evaluate';
 import { summarize } from '../world/stats';
 import { benchTraining, matmulPeak, wasmThreads } from './bench';
+import { benchDispatches } from './gpu-bench';
 import { checkFits } from './fit';
 import { initBackend, probeBackends } from './probe';
 import { loadModel, restoreTraining, snapshot } from './state';
@@ -121,6 +122,7 @@ export class Engine implements EngineApi {
   readonly matmulPeak = matmulPeak;
   readonly benchTraining = benchTraining;
   readonly wasmThreads = wasmThreads;
+  readonly benchDispatches = benchDispatches;
 
   control(command: Control): void {
     this.ctl.command(command);
