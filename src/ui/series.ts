@@ -117,13 +117,25 @@ export function runLabel(r: {
   return parts.filter(Boolean).join(', ') || 'the run';
 }
 
+/** A run's legend group in the fine-tuning loss chart: its condition and size, its seeds together. */
+export function sizeGroup(r: {
+  condition: string;
+  spec: { finetune: { examples: number } };
+}): string {
+  const size = `${r.spec.finetune.examples} examples`;
+  return r.condition === 'all' ? size : `${r.condition}, ${size}`;
+}
+
 /** A training curve and, when it was measured, its validation curve (dashed, same colour). */
-export function lossSeries(name: string, points: readonly LossPoint[]): Curve[] {
-  const out: Curve[] = [{ name, points: points.map((p) => ({ step: p.step, value: p.loss })) }];
+export function lossSeries(name: string, points: readonly LossPoint[], group?: string): Curve[] {
+  const out: Curve[] = [
+    { name, group, points: points.map((p) => ({ step: p.step, value: p.loss })) },
+  ];
   const val = points.filter((p) => p.valLoss !== undefined && Number.isFinite(p.valLoss));
   if (val.length)
     out.push({
       name: `${name} (val)`,
+      group,
       dashed: true,
       points: val.map((p) => ({ step: p.step, value: p.valLoss as number })),
     });

@@ -1,7 +1,9 @@
 // What a newcomer reads on the results: the verdict from the data, honest captions, every run in the charts.
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
+import { readFileSync } from 'node:fs';
 import { launch, openPage } from './harness';
+import { axeViolations } from './ui-helpers';
 import { resultsFixture } from './fixtures';
 
 let browser: Browser;
@@ -58,6 +60,43 @@ describe('the verdict under the chart', () => {
     expect(await v.textContent()).toContain(
       'scores rise most at the top: +0.80 from 16 to 32 examples, the 95% intervals do not overlap — no plateau',
     );
+    await page.close();
+  });
+});
+
+describe('the charts', () => {
+  test('every fine-tuning run is drawn, one legend entry per size; no Conditions chart without a condition', async () => {
+    const page = await merged(plateau([1.2, 1.8, 2.0, 2.0]));
+    const loss = page.locator('[data-chart="loss-finetune"]');
+    expect(await loss.getByTestId('loss-line').count()).toBe(12);
+    expect(await loss.getByTestId('loss-legend').allTextContents()).toEqual([
+      '4 examples',
+      '8 examples',
+      '16 examples',
+      '32 examples',
+    ]);
+    expect(await page.locator('[data-chart="conditions"]').count()).toBe(0);
+    // A tick at every size, labelled as measured.
+    const ticks = await page
+      .locator('[data-testid="plateau-chart"] text[text-anchor="middle"]')
+      .allTextContents();
+    for (const x of ['4', '8', '16', '32']) expect(ticks).toContain(x);
+    expect(await axeViolations(page)).toEqual([]);
+    await page.close();
+  });
+
+  test('a saved chart carries its title, caption, the experiment link and the date', async () => {
+    const page = await merged(plateau([1.2, 1.8, 2.0, 2.0]));
+    const chart = page.locator('[data-chart="plateau"]');
+    const [file] = await Promise.all([
+      page.waitForEvent('download'),
+      chart.getByRole('button', { name: /as SVG/ }).click(),
+    ]);
+    const svg = readFileSync((await file.path())!, 'utf8');
+    expect(svg).toContain('>Quality vs quantity</text>');
+    expect(svg).toContain('Mean judge score (1–6) against fine-tuning examples');
+    expect(svg).toMatch(/Saved \d{4}-\d{2}-\d{2} from LIMA Lab\./);
+    expect(svg).toContain('#view=workshop');
     await page.close();
   });
 });

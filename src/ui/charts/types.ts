@@ -32,6 +32,8 @@ export interface Preference {
 
 export interface Curve {
   name: string;
+  /** The legend entry it belongs to (one colour per group, e.g. a size whose seeds share it); its name otherwise. */
+  group?: string;
   points: { step: number; value: number }[];
   dashed?: boolean;
 }
