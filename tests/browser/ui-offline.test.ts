@@ -56,6 +56,8 @@ test('after the first visit the app, its workers and its wasm load with the netw
   await page.getByTestId('tab-device').click();
   await page.getByTestId('chosen-worker').waitFor({ timeout: 60_000 });
   expect(await page.getByTestId('chosen-worker').textContent()).toMatch(/^(wasm|webgpu|cpu)$/);
+  // The page says so.
+  expect(await page.getByTestId('offline-status').getAttribute('data-ready')).toBe('yes');
   expect(errors).toEqual([]);
   await context.close();
 });

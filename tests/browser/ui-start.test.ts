@@ -40,6 +40,10 @@ describe('the start page', () => {
     expect(Math.max(...tops) - Math.min(...tops)).toBeLessThan(12);
     const width = await page.evaluate(() => document.documentElement.scrollWidth);
     expect(width).toBeLessThanOrEqual(800);
+    // The development server cannot work offline, and the device tab says so.
+    await page.getByTestId('tab-device').click();
+    expect(await page.getByTestId('offline-status').getAttribute('data-ready')).toBe('no');
+    expect(await page.getByTestId('offline-status').textContent()).toContain('npm run build');
     await page.context().close();
   });
 
