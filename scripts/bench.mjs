@@ -21,6 +21,11 @@ const PLAN = {
     { preset: 'toy', batchSize: 4, steps: 2, kernels: 'stock' },
     { preset: 'toy', batchSize: 4, steps: 2 },
   ],
+  // Fine-tuning on plateau-toy's SFT set at its batch of 8 examples, interleaved with the rows above.
+  finetune: [
+    { preset: 'toy', steps: 10, layout: 'packed', rounds: 3 },
+    { preset: 'toy', steps: 10, layout: 'padded', rounds: 3 },
+  ],
   webgpuHardware: [
     { preset: 'toy', batchSize: 16, steps: 10, rounds: 3 },
     { preset: 'small', batchSize: 16, steps: 10 },
@@ -74,6 +79,7 @@ try {
       hardwareConcurrency: navigator.hardwareConcurrency,
       peaks: [],
       runs: [],
+      finetune: [],
       errors: [],
     };
     const probe = m.engineWorker();
@@ -106,28 +112,50 @@ try {
       try {
         await engine.probe(backend);
         const hardware = backend === 'webgpu' && !gpu.isFallback;
-        const peak = await engine.matmulPeak(
-          backend,
-          backend === 'webgpu' && !hardware ? 256 : 1024,
-          backend === 'cpu' ? 1 : 5,
-        );
-        out.peaks.push(peak);
+        const peakOf = () =>
+          engine.matmulPeak(
+            backend,
+            backend === 'webgpu' && !hardware ? 256 : 1024,
+            backend === 'cpu' ? 1 : 5,
+          );
         // Rows with `rounds` run round-robin, each round a fresh model, and keep their median
-        // round: a single run of a few steps can land in a slow spell and swing a ratio.
+        // round: a single run of a few steps can land in a slow spell and swing a ratio. The
+        // matmul peak is measured in every round too, so MFU divides by a peak of the same spells.
         const rows = hardware ? plan.webgpuHardware : plan[backend];
+        const tuning = backend === 'wasm' ? plan.finetune : [];
         const tries = rows.map(() => []);
-        const most = Math.max(...rows.map((r) => r.rounds ?? 1));
+        const tuned = tuning.map(() => []);
+        const peaks = [];
+        const most = Math.max(...[...rows, ...tuning].map((r) => r.rounds ?? 1));
         for (let k = 0; k < most; k++) {
+          peaks.push(await peakOf());
           for (const [i, { rounds = 1, ...row }] of rows.entries()) {
-            if (k < rounds)
-              tries[i].push(
-                await engine.benchTraining({ backend, ...row, peakGflops: peak.gflops }),
-              );
+            if (k < rounds) tries[i].push(await engine.benchTraining({ backend, ...row }));
+          }
+          for (const [i, { rounds = 1, ...row }] of tuning.entries()) {
+            if (k < rounds) tuned[i].push(await engine.benchFinetune({ backend, ...row }));
           }
         }
+        const median = (t, key) => [...t].sort((a, b) => a[key] - b[key])[(t.length - 1) >> 1];
+        const peak = median(peaks, 'gflops');
+        const spread = [
+          Math.min(...peaks.map((p) => p.gflops)),
+          Math.max(...peaks.map((p) => p.gflops)),
+        ];
+        out.peaks.push({ ...peak, rounds: peaks.length, spread });
         for (const t of tries) {
-          const sorted = [...t].sort((a, b) => a.msPerStep - b.msPerStep);
-          out.runs.push({ ...sorted[(sorted.length - 1) >> 1], rounds: t.length });
+          const r = median(t, 'msPerStep');
+          const ms = t.map((x) => x.msPerStep);
+          out.runs.push({
+            ...r,
+            mfu: r.gflops / peak.gflops,
+            rounds: t.length,
+            spread: [Math.min(...ms), Math.max(...ms)],
+          });
+        }
+        for (const t of tuned) {
+          const r = median(t, 'msPerStep');
+          out.finetune.push({ ...r, mfu: r.gflops / peak.gflops, rounds: t.length });
         }
       } catch (e) {
         out.errors.push(`${backend}: ${e.message}`);
@@ -164,7 +192,10 @@ try {
   );
   for (const p of result.peaks)
     console.log(
-      `matmul peak ${p.backend}: ${p.gflops.toFixed(2)} GFLOP/s (${p.n}³, ${p.ms.toFixed(1)} ms)`,
+      `matmul peak ${p.backend}: ${p.gflops.toFixed(2)} GFLOP/s (${p.n}³, ${p.ms.toFixed(1)} ms)` +
+        (p.rounds > 1
+          ? `, median of ${p.rounds} rounds interleaved with the model rows (spread ${p.spread.map((g) => g.toFixed(2)).join('–')})`
+          : ''),
     );
   console.log(
     `\n${'backend'.padEnd(8)}${'preset'.padEnd(10)}${'kernels'.padEnd(8)}${pad('params', 10)}${pad('B×T', 9)}${pad('ms/step', 10)}${pad('tok/s', 9)}${pad('GFLOP/s', 9)}${pad('MFU', 7)}${pad('tensor MiB', 11)}`,
@@ -187,6 +218,7 @@ try {
         `depthwise bmm alone ${ratio(noBmm)}×`,
     );
   printDispatches(result);
+  printFinetune(result);
   for (const e of result.errors) console.log(`error: ${e}`);
   mkdirSync('bench-results', { recursive: true });
   writeFileSync(
@@ -224,4 +256,34 @@ function printDispatches(result) {
     console.log(
       `  fused kernels: ${(stock.dispatches / fast.dispatches).toFixed(1)}× fewer dispatches per step`,
     );
+}
+
+/**
+ * The fine-tuning rows beside the pretraining row of the same model and backend: tokens/s counts the
+ * examples' tokens (prompts and answers, no padding), as pretraining counts every token it reads.
+ */
+function printFinetune(result) {
+  if (result.finetune.length === 0) return;
+  const pad = (x, n) => String(x).padStart(n);
+  console.log(
+    `\n${'fine-tuning'.padEnd(12)}${'preset'.padEnd(8)}${'layout'.padEnd(8)}${pad('rows×T', 11)}${pad('ms/step', 9)}${pad('tok/s', 8)}${pad('padding', 9)}${pad('loss tok', 10)}${pad('MFU', 7)}`,
+  );
+  for (const r of result.finetune) {
+    console.log(
+      `${r.backend.padEnd(12)}${r.preset.padEnd(8)}${r.layout.padEnd(8)}${pad(`${r.rows.toFixed(1)}×${r.seqLen.toFixed(0)}`, 11)}${pad(r.msPerStep.toFixed(1), 9)}${pad(r.tokensPerSec.toFixed(0), 8)}${pad(`${(100 * r.padding).toFixed(1)}%`, 9)}${pad(`${(100 * r.lossShare).toFixed(1)}%`, 10)}${pad(`${(100 * r.mfu).toFixed(1)}%`, 7)}`,
+    );
+  }
+  for (const r of result.finetune) {
+    const pre = result.runs.find(
+      (x) =>
+        x.backend === r.backend &&
+        x.preset === r.preset &&
+        x.kernels === 'fast' &&
+        x.batchSize === 16,
+    );
+    if (pre)
+      console.log(
+        `fine-tuning (${r.layout}, ${r.examples} examples/step) runs at ${((100 * r.tokensPerSec) / pre.tokensPerSec).toFixed(0)}% of pretraining's tokens/s (${r.preset}, ${r.backend}, B16×${pre.seqLen}; medians of ${r.rounds} and ${pre.rounds} interleaved rounds)`,
+      );
+  }
 }

@@ -160,6 +160,7 @@ async function run(arg) {
       console.log(
         `knowledge probe, pretrain ${id.slice(0, 8)}: ${k.recalled}/${k.total} held-out facts completed (${((100 * k.recalled) / k.total).toFixed(1)}%)`,
       );
+    printBreakdown(out.breakdown);
     console.log(
       `${out.status}: ${out.runs} runs; stages computed ${out.computed}, from cache ${out.cached}, resumed ${out.resumed}; ` +
         `backend ${out.backend ?? '—'}${out.device ? ` (${out.device})` : ''}; ${((Date.now() - t0) / 1000).toFixed(0)} s`,
@@ -175,6 +176,25 @@ async function run(arg) {
   } finally {
     await stop();
   }
+}
+
+/**
+ * Where the time went, per stage kind, over the stages computed in this run (cached ones cost
+ * nothing). Training rates count the tokens read by the training steps (validation and the dev-set
+ * choice are in the stage's time, not its rate); eval's counts generated tokens.
+ */
+function printBreakdown(breakdown) {
+  const names = { data: 'data', pretrain: 'pretrain', finetune: 'fine-tune', eval: 'eval' };
+  const rows = Object.entries(names)
+    .filter(([k]) => breakdown[k])
+    .map(([k, name]) => {
+      const b = breakdown[k];
+      const rate = b.rateMs
+        ? `, ${Math.round((1000 * b.tokens) / b.rateMs).toLocaleString('en-US')} ${k === 'eval' ? 'generated ' : ''}tokens/s`
+        : '';
+      return `  ${name.padEnd(9)} ${String(b.n).padStart(3)} ${b.n === 1 ? 'stage ' : 'stages'} ${(b.ms / 1000).toFixed(1).padStart(7)} s${rate}`;
+    });
+  if (rows.length) console.log(`time by stage (computed in this run):\n${rows.join('\n')}`);
 }
 
 /**
@@ -308,7 +328,20 @@ async function inPage(a) {
   const order = plan.value.runs.map((r) => r.id);
   const results = order.map((id) => s.results[id]).filter(Boolean);
   const c = Object.values(s.counters);
+  // Stages computed in this session, by kind: count, time, and their rate weighted by time.
+  const breakdown = {};
+  for (const st of s.stages) {
+    if (st.status !== 'done' || st.ms === undefined) continue;
+    const b = (breakdown[st.stage] ??= { n: 0, ms: 0, tokens: 0, rateMs: 0 });
+    b.n += 1;
+    b.ms += st.ms;
+    if (st.tokensPerSec) {
+      b.tokens += (st.tokensPerSec * st.ms) / 1000;
+      b.rateMs += st.ms;
+    }
+  }
   return {
+    breakdown,
     status: s.status,
     runs: results.length,
     computed: c.reduce((n, x) => n + x.computed, 0),

@@ -99,6 +99,8 @@ export interface EvalResult {
   summary: ScoreSummary;
   byTask: Partial<Record<TaskType, ScoreSummary>>;
   ms: number;
+  /** Tokens generated per second of generation (stop tokens included; absent in older records). */
+  tokensPerSec?: number;
 }
 
 /** One generated answer: the decoded text and whether a stop token (EOT after SFT) ended it. */

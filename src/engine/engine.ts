@@ -41,6 +41,7 @@ import { answerAndJudge, type EvalPlan } from './evaluate';
 import { summarize } from '../world/stats';
 import { benchTraining, matmulPeak, wasmThreads } from './bench';
 import { benchDispatches } from './gpu-bench';
+import { benchFinetune } from './bench-finetune';
 import { checkFits } from './fit';
 import { initBackend, probeBackends } from './probe';
 import { loadModel, restoreTraining, snapshot } from './state';
@@ -123,6 +124,7 @@ export class Engine implements EngineApi {
   readonly benchTraining = benchTraining;
   readonly wasmThreads = wasmThreads;
   readonly benchDispatches = benchDispatches;
+  readonly benchFinetune = benchFinetune;
 
   control(command: Control): void {
     this.ctl.command(command);
@@ -254,7 +256,8 @@ export class Engine implements EngineApi {
       lossCurve: r.curve,
       backend,
       ms: performance.now() - t0,
-      tokensPerSec: r.tokens / Math.max(1e-9, r.ms / 1000),
+      // Training steps only: validation and the dev-set choice are in `ms`, not in the rate.
+      tokensPerSec: r.tokens / Math.max(1e-9, r.trainMs / 1000),
       diverged: r.diverged,
     };
   }
@@ -412,17 +415,25 @@ export class Engine implements EngineApi {
       seed: deriveSeed(spec.seed, 'eval', spec.finetune.seed),
     };
     const model = loadModel(cfg, checkpoint, spec.seed);
+    const gen = { tokens: 0, ms: 0 };
     try {
-      const samples = await answerAndJudge(model, tok, items, plan, async (done, total) => {
-        hooks.onProgress({
-          stage: 'eval',
-          stageId,
-          step: done,
-          totalSteps: total,
-          numTensors: tf.memory().numTensors,
-        });
-        await this.ctl.checkpoint();
-      });
+      const samples = await answerAndJudge(
+        model,
+        tok,
+        items,
+        plan,
+        async (done, total) => {
+          hooks.onProgress({
+            stage: 'eval',
+            stageId,
+            step: done,
+            totalSteps: total,
+            numTensors: tf.memory().numTensors,
+          });
+          await this.ctl.checkpoint();
+        },
+        gen,
+      );
       const byTask: EvalResult['byTask'] = {};
       for (const task of TASK_TYPES) {
         const s = samples.filter((x) => x.task === task).map((x) => x.score);
@@ -435,6 +446,7 @@ export class Engine implements EngineApi {
         summary: summarize(samples.map((x) => x.score)),
         byTask,
         ms: performance.now() - t0,
+        tokensPerSec: (1000 * gen.tokens) / Math.max(1e-9, gen.ms),
       };
     } finally {
       model.dispose();

@@ -20,13 +20,23 @@ export interface EvalPlan {
   seed: number;
 }
 
-/** Every item answered `plan.samples` times, judged; the order of the items is kept. */
+/** Generated tokens (stop tokens included) and the milliseconds spent generating them. */
+export interface GenerationStats {
+  tokens: number;
+  ms: number;
+}
+
+/**
+ * Every item answered `plan.samples` times, judged; the order of the items is kept. `stats`, if
+ * given, accumulates the generation work.
+ */
 export async function answerAndJudge(
   model: Llama,
   tok: Tokenizer,
   items: EvalItem[],
   plan: EvalPlan,
   onBatch?: (done: number, total: number) => Promise<void> | void,
+  stats?: GenerationStats,
 ): Promise<Sample[]> {
   const prompts = items.map((it) => encodePrompt(it.turns, tok, plan.method, plan.shots));
   // Similar lengths together: less padding per batch.
@@ -38,6 +48,7 @@ export async function answerAndJudge(
   for (let s = 0; s < plan.samples; s++) {
     for (let start = 0; start < order.length; start += GEN_BATCH) {
       const idx = order.slice(start, start + GEN_BATCH);
+      const t0 = performance.now();
       const gens = await generate(
         model,
         idx.map((i) => prompts[i]),
@@ -50,6 +61,10 @@ export async function answerAndJudge(
           seed: deriveSeed(plan.seed, 'generate', s, start),
         },
       );
+      if (stats) {
+        stats.ms += performance.now() - t0;
+        for (const g of gens) stats.tokens += g.ids.length + (g.stopped ? 1 : 0);
+      }
       gens.forEach((g, k) => {
         const item = items[idx[k]];
         const response = cleanResponse(tok.decode(g.ids), plan.method, g.stopped);

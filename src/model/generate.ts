@@ -67,28 +67,34 @@ export interface Generation {
  * Continues every prompt; returns the new tokens of each and whether a stop id ended it. Prompts are
  * left-padded to one length and run together: the pads are masked out of attention and each
  * row's rotary positions start at its first real token, so a row's answer does not depend on
- * the other rows. Per step only the new token runs through the model (KV cache).
+ * the other rows. Per step only the new token runs through the model (KV cache). A row that
+ * stops leaves the batch: its cache rows are dropped, and so are the leading cache columns that
+ * are padding for every row still running, so the late steps of a batch cost what its live rows
+ * need. `compact: false` keeps finished rows (the tests compare both: same tokens).
  */
 export async function generate(
   model: Llama,
   prompts: Int32Array[],
   o: SamplingOptions,
+  { compact = true }: { compact?: boolean } = {},
 ): Promise<Generation[]> {
-  const B = prompts.length;
-  if (B === 0) return [];
+  if (prompts.length === 0) return [];
   const { blockSize, nLayer, nEmbd: C } = model.cfg;
   const { maxPrompt } = budget(blockSize, o.maxNewTokens);
   const rows = prompts.map((p) => (p.length > maxPrompt ? p.slice(p.length - maxPrompt) : p));
   const L = Math.max(1, ...rows.map((r) => r.length));
-  const pads = rows.map((r) => L - r.length);
   const steps = Math.min(o.maxNewTokens, blockSize - L);
   const rng = Rng.derive(o.seed, 'sample');
   const stop = new Set(o.stopIds);
   const out: number[][] = rows.map(() => []);
   const done = rows.map(() => false);
   const cache: (LayerCache | null)[] = Array(nLayer).fill(null);
+  // The rows still in the batch (indices into `rows`, ascending) and each one's left padding.
+  let live = rows.map((_, b) => b);
+  let pads = rows.map((r) => L - r.length);
 
   // Prefill: every prompt token at once; then one token per step.
+  let B = rows.length;
   let ids = new Int32Array(B * L);
   let positions = new Int32Array(B * L);
   let mask = new Float32Array(B * L * L);
@@ -123,18 +129,30 @@ export async function generate(
       const logits = (await last.data()) as Float32Array;
       last.dispose();
       const V = logits.length / B;
-      const next = new Int32Array(B);
-      for (let b = 0; b < B; b++) {
-        if (done[b]) continue;
-        const id = sampleToken(logits.slice(b * V, (b + 1) * V), out[b], o, rng);
-        if (stop.has(id)) done[b] = true;
-        else out[b].push(id);
+      const next: number[] = [];
+      // Rows draw from the one stream in their original order, whether or not finished rows left.
+      live.forEach((r, b) => {
+        if (done[r]) return;
+        const id = sampleToken(logits.slice(b * V, (b + 1) * V), out[r], o, rng);
+        if (stop.has(id)) done[r] = true;
+        else out[r].push(id);
         next[b] = id;
-      }
+      });
       if (done.every(Boolean)) break;
-      // The next pass: one new query per row that sees its real tokens so far and itself.
       t += 1;
-      ids = next;
+      const keep = compact ? live.flatMap((r, b) => (done[r] ? [] : [b])) : live.map((_, b) => b);
+      if (keep.length < live.length) {
+        live = keep.map((b) => live[b]);
+        pads = keep.map((b) => pads[b]);
+        // Columns every remaining row masks out: the padding they all share.
+        const drop = Math.min(...pads);
+        shrink(cache, keep, drop);
+        pads = pads.map((p) => p - drop);
+        t -= drop;
+        B = keep.length;
+      }
+      // The next pass: one new query per row that sees its real tokens so far and itself.
+      ids = Int32Array.from(keep, (b) => next[b] ?? 0);
       positions = Int32Array.from(pads, (p) => t - 1 - p);
       mask = new Float32Array(B * t);
       pads.forEach((p, b) => mask.fill(-1e9, b * t, b * t + p));
@@ -143,4 +161,20 @@ export async function generate(
     for (const c of cache) if (c) tf.dispose([c.k, c.v]);
   }
   return out.map((r, b) => ({ ids: Int32Array.from(r), stopped: done[b] }));
+}
+
+/** Keeps the cache rows `keep` (batch indices) and drops the first `drop` key positions. */
+function shrink(cache: (LayerCache | null)[], keep: number[], drop: number): void {
+  cache.forEach((c, l) => {
+    if (!c) return;
+    cache[l] = tf.tidy(() => {
+      const rows = tf.tensor1d(keep, 'int32');
+      const cut = (x: tf.Tensor4D) => {
+        const kept = tf.gather(x, rows, 0);
+        return (drop > 0 ? tf.slice(kept, [0, 0, drop, 0], [-1, -1, -1, -1]) : kept) as tf.Tensor4D;
+      };
+      return { k: cut(c.k), v: cut(c.v) };
+    });
+    tf.dispose([c.k, c.v]);
+  });
 }

@@ -174,7 +174,13 @@ export class Executor {
           eval: r,
           finishedAt: Date.now(),
         });
-        this.o.onEvent({ type: 'stage-done', stageId: s.stageId, ms: r.ms, backend: r.backend });
+        this.o.onEvent({
+          type: 'stage-done',
+          stageId: s.stageId,
+          ms: r.ms,
+          backend: r.backend,
+          tokensPerSec: r.tokensPerSec,
+        });
       }
     } catch (e) {
       const cancelled = this.cancelled;

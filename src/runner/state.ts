@@ -163,10 +163,14 @@ export function applyEvent(t: Tracked, e: ExecEvent, now: number): Tracked {
       return onProgress(t, e.stageId, e.progress, now);
     case 'stage-done': {
       const spent = tick(t.spent, e.stageId, now);
+      const rate = e.tokensPerSec ? { tokensPerSec: e.tokensPerSec } : {};
+      // The sweep's rate is training speed (the time estimates scale it); eval's is generation.
+      const stage = s.stages.find((x) => x.stageId === e.stageId)?.stage;
+      const training = stage === 'pretrain' || stage === 'finetune';
       const state: SweepState = {
         ...s,
-        stages: patchStage(s, e.stageId, { status: 'done', fraction: 1, ms: e.ms }),
-        ...(e.tokensPerSec ? { tokensPerSec: e.tokensPerSec } : {}),
+        stages: patchStage(s, e.stageId, { status: 'done', fraction: 1, ms: e.ms, ...rate }),
+        ...(training ? rate : {}),
         ...(e.backend ? { backend: e.backend } : {}),
         ...(e.lossCurve ? { curves: { ...s.curves, [e.stageId]: e.lossCurve } } : {}),
       };

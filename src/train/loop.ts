@@ -38,6 +38,8 @@ export interface LoopResult {
    */
   tokens: number;
   ms: number;
+  /** `ms` less the validation and checkpoint hooks (e.g. the dev-set choice): the steps alone. */
+  trainMs: number;
   diverged?: { step: number; message: string };
 }
 
@@ -63,6 +65,7 @@ export async function trainLoop(o: LoopOptions): Promise<LoopResult> {
   const valEvery = o.validation
     ? every * Math.max(1, Math.ceil(o.totalSteps / o.validation.points / every))
     : Infinity;
+  // Time in validation and checkpoint hooks: left out of the training rate.
   let valMs = 0;
   const progressMs = o.progressEveryMs ?? 250;
   const t0 = performance.now();
@@ -87,6 +90,7 @@ export async function trainLoop(o: LoopOptions): Promise<LoopResult> {
         steps: step - o.startStep,
         tokens: fresh,
         ms: performance.now() - t0,
+        trainMs: performance.now() - t0 - valMs,
         diverged: { step, message: `diverged at step ${step}: the loss became ${r.loss}` },
       };
     }
@@ -109,7 +113,7 @@ export async function trainLoop(o: LoopOptions): Promise<LoopResult> {
     const now = performance.now();
     if (now - lastReport >= progressMs || done === o.totalSteps) {
       lastReport = now;
-      // Training tokens/s leaves validation out; the time left includes it.
+      // Training tokens/s leaves validation and checkpoints out; the time left includes them.
       const secs = (now - t0 - valMs) / 1000;
       const rate = (done - o.startStep) / ((now - t0) / 1000);
       const mem = tf.memory();
@@ -131,8 +135,11 @@ export async function trainLoop(o: LoopOptions): Promise<LoopResult> {
       done % o.checkpointEvery === 0 &&
       done < o.totalSteps
     ) {
+      const c0 = performance.now();
       await o.onCheckpoint(done, curve);
+      valMs += performance.now() - c0;
     }
   }
-  return { curve, steps: step - o.startStep, tokens: fresh, ms: performance.now() - t0 };
+  const ms = performance.now() - t0;
+  return { curve, steps: step - o.startStep, tokens: fresh, ms, trainMs: ms - valMs };
 }

@@ -72,12 +72,18 @@ describe('npm run lab', () => {
     expect(tableOf(first.out)[0]).toMatch(/^condition\s+examples\s+mean ± 95% CI\s+n/);
     // Two sizes are no plateau yet: the verdict says so rather than guessing.
     expect(verdictOf(first.out)).toMatch(/^LIMA \(Fig\. 6\).*Verdict: not enough runs\.$/);
+    // Where the time went: every stage kind computed, with training and generation rates.
+    expect(first.out).toMatch(/time by stage \(computed in this run\):\n\s+data\s+1 stage /);
+    expect(first.out).toMatch(/\n\s+pretrain\s+1 stage\s+[\d.]+ s, [\d,]+ tokens\/s\n/);
+    expect(first.out).toMatch(/\n\s+fine-tune\s+2 stages\s+[\d.]+ s, [\d,]+ tokens\/s\n/);
+    expect(first.out).toMatch(/\n\s+eval\s+2 stages\s+[\d.]+ s, [\d,]+ generated tokens\/s\n/);
     const file = parseResultsFile(readFileSync(join(dir, 'whole.json'), 'utf8'), 'whole.json');
     expect(file.ok ? file.value.runs.map((r) => r.summary.n) : file.errors).toEqual([10, 10]);
 
     const second = await lab(...args, '--out', join(dir, 'again.json'));
     expect(second.code, second.out).toBe(0);
     expect(second.out).toMatch(/done: 2 runs; stages computed 0, from cache 6/);
+    expect(second.out).not.toMatch(/time by stage/);
     expect(tableOf(second.out)).toEqual(tableOf(first.out));
 
     // Shards (each from an empty cache) merged give the whole sweep's table.

@@ -2,6 +2,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
+import '@tensorflow/tfjs-backend-wasm';
 import {
   causalMask,
   head,
@@ -101,6 +102,49 @@ describe('generate', () => {
     expect(s.stopped).toBe(true);
     model.dispose();
   });
+
+  it.each(['cpu', 'wasm'])(
+    'on %s: finished rows leave the batch without changing any row (same seeds, same tokens)',
+    async (backend) => {
+      await tf.setBackend(backend);
+      await tf.ready();
+      const model = new Llama(cfg, initWeights(cfg, 23));
+      for (const v of model.variables()) if (v.rank > 1) v.assign(tf.tidy(() => tf.mul(v, 4)));
+      // The first prompt is the longest: when it stops, the others' shared padding is cut too.
+      const prompts = [[1, 2, 3, 4, 5, 6, 7, 8], [9, 8], [30, 31, 32, 33], [5], [11, 12, 13]].map(
+        (p) => Int32Array.from(p),
+      );
+      const opts = {
+        temperature: 0.7,
+        topP: 0.9,
+        repetitionPenalty: 1.2,
+        maxNewTokens: 16,
+        stopIds: [] as number[],
+        seed: 3,
+      };
+      const free = await generate(model, prompts, opts, { compact: false });
+      // A stop token that ends the longest prompt's row early while another row runs on.
+      const stopAt = (id: number) => free.map((g) => g.ids.indexOf(id));
+      const id = Array.from(free[0].ids.slice(0, 6)).find((x) => {
+        const at = stopAt(x);
+        return at.some((a, b) => b > 0 && (a < 0 || a > at[0]));
+      });
+      expect(id, 'no stop token splits the batch').toBeDefined();
+      const withStop = { ...opts, stopIds: [id!] };
+      const kept = await generate(model, prompts, withStop, { compact: false });
+      const before = tf.memory().numTensors;
+      const compacted = await generate(model, prompts, withStop);
+      expect(tf.memory().numTensors).toBe(before);
+      expect(kept[0].stopped).toBe(true);
+      expect(kept.some((g) => g.ids.length > kept[0].ids.length)).toBe(true);
+      compacted.forEach((g, b) => {
+        expect(Array.from(g.ids), `row ${b}`).toEqual(Array.from(kept[b].ids));
+        expect(g.stopped).toBe(kept[b].stopped);
+      });
+      model.dispose();
+      await tf.setBackend('cpu');
+    },
+  );
 
   it('samples only from the nucleus and penalises repeats', () => {
     const logits = () => Float32Array.from([5, 4, 0, -10]);

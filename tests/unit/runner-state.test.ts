@@ -83,7 +83,10 @@ describe('runner state', () => {
     const end = replay(mid, [
       [11_000, { type: 'stage-done', stageId: ft.stageId, ms: 10_000, tokensPerSec: 900 }],
       [12_000, { type: 'stage-start', stageId: ev.stageId }],
-      [15_000, { type: 'stage-done', stageId: ev.stageId, ms: 3_000, backend: 'wasm' }],
+      [
+        15_000,
+        { type: 'stage-done', stageId: ev.stageId, ms: 3_000, backend: 'wasm', tokensPerSec: 50 },
+      ],
       [15_001, { type: 'run-done', result }],
     ]);
     expect(end.state.stages.find((s) => s.stageId === ft.stageId)).toMatchObject({
@@ -93,7 +96,9 @@ describe('runner state', () => {
     });
     expect(end.state.results[run.id]).toBe(result);
     expect(end.state.runs.find((r) => r.id === run.id)!.status).toBe('done');
+    // Eval's generation rate stays on its stage: the sweep's rate is training speed.
     expect([end.state.tokensPerSec, end.state.backend]).toEqual([900, 'wasm']);
+    expect(end.state.stages.find((s) => s.stageId === ev.stageId)!.tokensPerSec).toBe(50);
     expect(end.state.fraction).toBeGreaterThan(mid.state.fraction);
   });
 
