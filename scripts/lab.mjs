@@ -156,10 +156,23 @@ async function run(arg) {
     const probed = new Map();
     for (const r of out.file?.runs ?? [])
       if (r.knowledge?.total) probed.set(r.stages.pretrain, r.knowledge);
-    for (const [id, k] of probed)
+    const share = (a, b) => `${a}/${b} (${((100 * a) / Math.max(1, b)).toFixed(1)}%)`;
+    for (const [id, k] of probed) {
       console.log(
-        `knowledge probe, pretrain ${id.slice(0, 8)}: ${k.recalled}/${k.total} held-out facts completed (${((100 * k.recalled) / k.total).toFixed(1)}%)`,
+        `base model of pretrain ${id.slice(0, 8)}: held-out facts completed in its own biography text ${share(k.recalled, k.total)}` +
+          (k.asked
+            ? `; stated when asked in plain text ("Q: … A:") ${share(k.asked.recalled, k.asked.total)}`
+            : ''),
       );
+      const z = k.zeroShot;
+      if (z)
+        console.log(
+          `  zero-shot base in the chat template (greedy, ${z.n} prompts): judge ${z.mean.toFixed(2)} ± ${z.ci95.toFixed(2)}` +
+            (z.facts
+              ? `, facts right ${(100 * z.facts.right).toFixed(1)}% (chance ${(100 * z.facts.chance).toFixed(1)}%)`
+              : ''),
+        );
+    }
     printBreakdown(out.breakdown);
     console.log(
       `${out.status}: ${out.runs} runs; stages computed ${out.computed}, from cache ${out.cached}, resumed ${out.resumed}; ` +

@@ -5,32 +5,56 @@ import { SPECIAL_NAMES, type Tokenizer } from './tokenizer';
 export type AlignMethod = 'sft' | 'zero-shot' | 'few-shot';
 
 /**
- * One training example: `<|bos|><|user|>u<|assistant|>a<|eot|><|user|>…`. With lossOn 'assistant'
- * (LIMA) the loss counts on the assistant's words and its EOT — the model must learn to stop — but
- * not on the prompt or the tags the template supplies. Truncated to maxLength like LIMA's 2048.
+ * How turns are marked. 'text' (LIMA): plain-text "User:" / "Assistant:" turns and one new token,
+ * EOT, that ends each assistant turn. 'special': a new token for each role as well. Turn text never
+ * holds a special token, and every text piece is encoded with the tokenizer's dummy prefix, so a
+ * name in a reply is the same tokens as in the question.
+ */
+export type ChatTemplate = 'text' | 'special';
+
+/** The pieces of one chat, in order, each with the loss it carries (before truncation). */
+function chatPieces(
+  turns: readonly string[],
+  tok: Tokenizer,
+  template: ChatTemplate,
+  lossOn: 'assistant' | 'all',
+): { ids: number[]; loss: 0 | 1 }[] {
+  const { bos, user, assistant, eot } = tok.special;
+  const all = lossOn === 'all' ? 1 : 0;
+  const out: { ids: number[]; loss: 0 | 1 }[] = [{ ids: [bos], loss: 0 }];
+  turns.forEach((text, i) => {
+    if (i % 2 === 0) {
+      out.push(
+        template === 'special'
+          ? { ids: [user, ...tok.encode(text), assistant], loss: all }
+          : { ids: tok.encode(`User: ${text}\nAssistant:`), loss: all },
+      );
+    } else {
+      out.push({ ids: tok.encode(` ${text.trimStart()}`), loss: 1 }, { ids: [eot], loss: 1 });
+    }
+  });
+  return out;
+}
+
+/**
+ * One training example: `<|bos|>User: u\nAssistant: a<|eot|>User: …` ('text') or
+ * `<|bos|><|user|>u<|assistant|>a<|eot|><|user|>…` ('special'). With lossOn 'assistant' (LIMA) the
+ * loss counts on the assistant's words and its EOT — the model must learn to stop — but not on
+ * the prompt or the tags the template supplies. Truncated to maxLength like LIMA's 2048.
  */
 export function encodeChat(
   conv: Conversation,
   tok: Tokenizer,
   maxLength: number,
   lossOn: 'assistant' | 'all',
+  template: ChatTemplate,
 ): { ids: Int32Array; targetMask: Uint8Array } {
-  const { bos, user, assistant, eot } = tok.special;
-  const ids: number[] = [bos];
-  const mask: number[] = [0]; // nothing predicts the first token
-  const all = lossOn === 'all' ? 1 : 0;
-  conv.turns.forEach((text, i) => {
-    const isAssistant = i % 2 === 1;
-    const m = isAssistant ? 1 : all;
-    ids.push(isAssistant ? assistant : user);
-    mask.push(all);
-    for (const id of tok.encode(text)) {
+  const ids: number[] = [];
+  const mask: number[] = [];
+  chatPieces(conv.turns, tok, template, lossOn).forEach((piece, k) => {
+    for (const id of piece.ids) {
       ids.push(id);
-      mask.push(m);
-    }
-    if (isAssistant) {
-      ids.push(eot);
-      mask.push(1);
+      mask.push(k === 0 ? 0 : piece.loss); // nothing predicts the first token
     }
   });
   const n = Math.min(ids.length, maxLength);
@@ -43,31 +67,27 @@ function plainTurns(turns: readonly string[]): string {
 }
 
 /**
- * The context a model continues to answer the last user turn. 'sft': the chat template ending with
- * the assistant tag. 'zero-shot' / 'few-shot': `User: …\nAssistant:` after the shots, each shot a
- * finished conversation followed by a blank line. The engine keeps the last blockSize tokens if the
- * prompt is longer than the context.
+ * The context a model continues to answer the last user turn. 'sft': the chat template up to and
+ * including the assistant's tag, exactly as in training. 'zero-shot' / 'few-shot': `User: …\nAssistant:`
+ * after the shots, each shot a finished conversation followed by a blank line. Never cut: the
+ * evaluation checks that every prompt and its answer fit the context (`promptFits`).
  */
 export function encodePrompt(
   turns: readonly string[],
   tok: Tokenizer,
   method: AlignMethod,
   shots: readonly Conversation[],
+  template: ChatTemplate,
 ): Int32Array {
   if (turns.length % 2 !== 1) throw new Error('encodePrompt: the last turn must be a user turn');
-  const { bos, user, assistant, eot } = tok.special;
-  if (method === 'sft') {
-    const ids: number[] = [bos];
-    turns.forEach((text, i) => {
-      ids.push(i % 2 === 0 ? user : assistant, ...tok.encode(text));
-      if (i % 2 === 1) ids.push(eot);
-    });
-    ids.push(assistant);
-    return Int32Array.from(ids);
-  }
+  if (method === 'sft')
+    return Int32Array.from(chatPieces(turns, tok, template, 'assistant').flatMap((p) => p.ids));
   const context =
     method === 'few-shot' ? shots.map((s) => plainTurns(s.turns) + '\n').join('') : '';
-  return Int32Array.from([bos, ...tok.encode(context + plainTurns(turns) + 'Assistant:')]);
+  return Int32Array.from([
+    tok.special.bos,
+    ...tok.encode(context + plainTurns(turns) + 'Assistant:'),
+  ]);
 }
 
 /** Tokens that end a response: EOT after SFT; a base model can only end a document (BOS). */

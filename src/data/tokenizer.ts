@@ -31,7 +31,22 @@ function sample(texts: readonly string[], maxChars: number): readonly string[] {
   return texts.filter((_, i) => i % stride === 0);
 }
 
-const MAGIC = 0x31455042; // "BPE1", little-endian
+/**
+ * "BPE2": texts are encoded with Llama's dummy prefix (see `segment`). "BPE1" tokenizers encoded a
+ * segment's first word without its space; they are refused rather than silently read another way.
+ */
+const MAGIC = 0x32455042; // "BPE2", little-endian
+const OLD_MAGIC = 0x31455042; // "BPE1"
+
+/**
+ * Llama's dummy prefix: every text segment (a document, a turn between special tokens) is encoded
+ * as if a space preceded it, so a word is the same tokens at the start of a reply as inside a
+ * question. Without it " Druhil" in a question and "Druhil" opening an answer are different
+ * tokens, and a model cannot restate the asked name by copying it.
+ */
+export function segment(text: string): string {
+  return text === '' || /^\s/.test(text) ? text : ` ${text}`;
+}
 const encoder = new TextEncoder();
 
 /** Pair key: both ids are below 2^16 (vocabSize ≤ 8192), so one safe integer holds a pair. */
@@ -97,7 +112,7 @@ export class Tokenizer {
   ): Tokenizer {
     const counts = new Map<string, number>();
     for (const text of sample(texts, maxChars)) {
-      for (const m of text.matchAll(PRETOKEN)) {
+      for (const m of segment(text).matchAll(PRETOKEN)) {
         counts.set(m[0], (counts.get(m[0]) ?? 0) + 1);
       }
     }
@@ -152,10 +167,13 @@ export class Tokenizer {
     return new Tokenizer(vocabSize, merges);
   }
 
-  /** Plain text only: the literal "<|eot|>" becomes bytes, never the special id. */
+  /**
+   * One text segment, with the dummy prefix (`segment`). Plain text only: the literal "<|eot|>"
+   * becomes bytes, never the special id.
+   */
   encode(text: string): number[] {
     const out: number[] = [];
-    for (const m of text.matchAll(PRETOKEN)) {
+    for (const m of segment(text).matchAll(PRETOKEN)) {
       let ids = this.cache.get(m[0]);
       if (!ids) {
         ids = this.encodeWord(Array.from(encoder.encode(m[0])));
@@ -221,6 +239,8 @@ export class Tokenizer {
   static deserialize(bytes: Uint8Array): Tokenizer {
     if (bytes.length < 12) throw new Error('Tokenizer.deserialize: too short');
     const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    if (view.getUint32(0, true) === OLD_MAGIC)
+      throw new Error('Tokenizer.deserialize: a tokenizer of an older version (no dummy prefix)');
     if (view.getUint32(0, true) !== MAGIC)
       throw new Error('Tokenizer.deserialize: not a tokenizer');
     const vocabSize = view.getUint32(4, true);

@@ -1,11 +1,11 @@
 // The typed contract between the page (runner, UI) and the engine worker: only plain data and buffers cross.
 import type { ImportKind, Spec } from '../spec';
 import type { Control, LossPoint, Progress } from '../train/types';
-import type { ScoreSummary } from '../world/stats';
+import type { FactsSummary, ScoreSummary } from '../world/stats';
 import type { Score, TaskType } from '../world/types';
 
 // Defined in the layer that produces them; the page reads them from here.
-export type { Control, LossPoint, Progress, ScoreSummary };
+export type { Control, FactsSummary, LossPoint, Progress, ScoreSummary };
 
 export type BackendName = 'webgpu' | 'wasm' | 'cpu';
 
@@ -60,8 +60,19 @@ export interface Checkpoint {
 
 /** Pretraining's knowledge probe: held-out facts the base model completes from its training text. */
 export interface KnowledgeProbe {
+  /** Held-out facts completed inside the model's own biography text (an upper bound). */
   recalled: number;
   total: number;
+  /**
+   * The same facts asked as a plain-text question in a fresh context ("Q: When was … born?\nA:"):
+   * what the base can state when asked, before any fine-tuning (absent in older results).
+   */
+  asked?: { recalled: number; total: number };
+  /**
+   * The base model answering held-out test prompts in the chat template before any fine-tuning
+   * (greedy): LIMA's premise is a base that knows but is not aligned (absent in older results).
+   */
+  zeroShot?: ScoreSummary;
 }
 
 export interface TrainResult {
@@ -90,7 +101,12 @@ export interface Sample {
   response: string;
   score: Score;
   reason: string;
+  /** Every asked fact stated, the asked person named, no wrong value (absent in older results). */
+  factsRight?: boolean;
+  /** The chance of factsRight by answering about a random entity. */
+  chance?: number;
 }
+
 
 export interface EvalResult {
   stageId: string;

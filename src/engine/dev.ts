@@ -32,6 +32,7 @@ export class DevSelection {
     if (this.items.length === 0) return;
     const plan: EvalPlan = {
       method: 'sft',
+      template: this.spec.data.template,
       shots: [],
       sampling: this.spec.eval,
       samples: 1,

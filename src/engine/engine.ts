@@ -38,7 +38,7 @@ import {
 import { DevSelection } from './dev';
 import { useImports as setImports } from './imports';
 import { answerAndJudge, type EvalPlan } from './evaluate';
-import { summarize } from '../world/stats';
+import { summarizeSamples } from '../world/stats';
 import { benchTraining, matmulPeak, wasmThreads } from './bench';
 import { benchDispatches } from './gpu-bench';
 import { benchFinetune } from './bench-finetune';
@@ -48,6 +48,7 @@ import { loadModel, restoreTraining, snapshot } from './state';
 import { moved } from './transfer';
 import { sftSchedule } from './sft-batches';
 import { knowledgeProbe } from './knowledge';
+import { promptBudgetProblem } from './prompts';
 import { finetuneValidation, pretrainValidation, validationHook } from './validation';
 
 function contextName(): BackendReport['context'] {
@@ -222,6 +223,7 @@ export class Engine implements EngineApi {
         tokenizerOf(data),
         worldOf(spec),
         corpusDocs(spec),
+        spec,
       );
       return { ...result, knowledge };
     } catch (e) {
@@ -371,7 +373,7 @@ export class Engine implements EngineApi {
       const e = spec.eval;
       const gens = await generateTokens(
         model,
-        conversations.map((turns) => encodePrompt(turns, tok, method, shots)),
+        conversations.map((turns) => encodePrompt(turns, tok, method, shots, spec.data.template)),
         {
           temperature: e.temperature,
           topP: e.topP,
@@ -404,11 +406,14 @@ export class Engine implements EngineApi {
     const cfg = modelConfig(spec);
     const tok = tokenizerOf(data);
     const world = worldOf(spec);
+    const problem = promptBudgetProblem(spec, world, tok);
+    if (problem) throw new Error(problem);
     const sets = evalSet(world, spec);
     const items = [...sets.test, ...sets.dialogue];
     const method = spec.finetune.method;
     const plan: EvalPlan = {
       method,
+      template: spec.data.template,
       shots: method === 'few-shot' ? fewShotExamples(world, spec) : [],
       sampling: spec.eval,
       samples: spec.eval.samples,
@@ -436,14 +441,14 @@ export class Engine implements EngineApi {
       );
       const byTask: EvalResult['byTask'] = {};
       for (const task of TASK_TYPES) {
-        const s = samples.filter((x) => x.task === task).map((x) => x.score);
-        if (s.length) byTask[task] = summarize(s);
+        const s = samples.filter((x) => x.task === task);
+        if (s.length) byTask[task] = summarizeSamples(s);
       }
       return {
         stageId,
         backend,
         samples,
-        summary: summarize(samples.map((x) => x.score)),
+        summary: summarizeSamples(samples),
         byTask,
         ms: performance.now() - t0,
         tokensPerSec: (1000 * gen.tokens) / Math.max(1e-9, gen.ms),

@@ -1,9 +1,15 @@
 // Evaluation: generate answers to eval prompts in batches, judge each, and summarise the scores.
 import type { Tokenizer } from '../data/tokenizer';
-import { cleanResponse, encodePrompt, stopIds, type AlignMethod } from '../data/chat';
+import {
+  cleanResponse,
+  encodePrompt,
+  stopIds,
+  type AlignMethod,
+  type ChatTemplate,
+} from '../data/chat';
 import { generate } from '../model/generate';
 import type { Llama } from '../model/llama';
-import { judge } from '../world/judge';
+import { judge, statesFacts } from '../world/judge';
 import type { Conversation, EvalItem } from '../world/types';
 import { deriveSeed } from '../util/rng';
 import type { Spec } from '../spec';
@@ -14,6 +20,7 @@ const GEN_BATCH = 64;
 
 export interface EvalPlan {
   method: AlignMethod;
+  template: ChatTemplate;
   shots: Conversation[];
   sampling: Spec['eval'];
   samples: number;
@@ -38,7 +45,9 @@ export async function answerAndJudge(
   onBatch?: (done: number, total: number) => Promise<void> | void,
   stats?: GenerationStats,
 ): Promise<Sample[]> {
-  const prompts = items.map((it) => encodePrompt(it.turns, tok, plan.method, plan.shots));
+  const prompts = items.map((it) =>
+    encodePrompt(it.turns, tok, plan.method, plan.shots, plan.template),
+  );
   // Similar lengths together: less padding per batch.
   const order = items
     .map((_, i) => i)
@@ -69,6 +78,7 @@ export async function answerAndJudge(
         const item = items[idx[k]];
         const response = cleanResponse(tok.decode(g.ids), plan.method, g.stopped);
         const v = judge(item, response);
+        const factsRight = statesFacts(item, response);
         out.push({
           promptId: item.id,
           task: item.task,
@@ -77,6 +87,8 @@ export async function answerAndJudge(
           response,
           score: v.score,
           reason: v.reason,
+          factsRight,
+          chance: item.chance,
         });
       });
       await onBatch?.(out.length, total);

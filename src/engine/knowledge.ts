@@ -3,7 +3,12 @@ import type { Tokenizer } from '../data/tokenizer';
 import { generate } from '../model/generate';
 import type { Llama } from '../model/llama';
 import { ATTRIBUTES, type World } from '../world';
-import type { KnowledgeProbe } from './api';
+import { ASK } from '../world/templates';
+import type { KnowledgeProbe, ScoreSummary } from './api';
+import type { Spec } from '../spec';
+import { evalSet } from '../world/eval';
+import { summarizeSamples } from '../world/stats';
+import { answerAndJudge } from './evaluate';
 
 /** People probed: enough for a steady share, cheap next to pretraining (6 facts each, one batch per person). */
 const PEOPLE = 25;
@@ -29,23 +34,17 @@ export function probePrompts(
   return out;
 }
 
-/**
- * Greedy continuations of the probe prompts; a fact counts as recalled when the continuation
- * starts with it. This is recall of the training text's own wording, an upper bound on what a
- * question in other words can draw out (the judge's prompts are such questions).
- */
-export async function knowledgeProbe(
+/** Greedy continuations of the prompts; a fact counts when the continuation starts with it. */
+async function recall(
   model: Llama,
   tok: Tokenizer,
-  world: World,
-  docs: readonly string[],
-): Promise<KnowledgeProbe> {
-  const probes = probePrompts(world, docs);
-  if (probes.length === 0) return { recalled: 0, total: 0 };
+  probes: readonly { prompt: string; fact: string }[],
+): Promise<number> {
+  if (probes.length === 0) return 0;
   const longest = Math.max(...probes.map((p) => tok.encode(` ${p.fact}`).length));
   const gens = await generate(
     model,
-    probes.map((p) => Int32Array.from([tok.special.bos, ...tok.encode(p.prefix)])),
+    probes.map((p) => Int32Array.from([tok.special.bos, ...tok.encode(p.prompt)])),
     {
       temperature: 0,
       topP: 1,
@@ -55,8 +54,66 @@ export async function knowledgeProbe(
       seed: 0,
     },
   );
-  const recalled = gens.filter((g, i) =>
+  return gens.filter((g, i) =>
     tok.decode(Array.from(g.ids)).trimStart().startsWith(probes[i]!.fact),
   ).length;
-  return { recalled, total: probes.length };
+}
+
+/**
+ * Two probes of the pretrained model on held-out people. In-biography: their training text cut
+ * before each fact, which measures recall of the text's own wording — an upper bound. Asked: each
+ * fact as a web-style question in a fresh context, which measures what the base can state when
+ * asked, with no chat template (the judge's prompts are such questions).
+ */
+export async function knowledgeProbe(
+  model: Llama,
+  tok: Tokenizer,
+  world: World,
+  docs: readonly string[],
+  spec: Spec,
+): Promise<KnowledgeProbe> {
+  const inBio = probePrompts(world, docs).map((p) => ({ prompt: p.prefix, fact: p.fact }));
+  const asked = askedPrompts(world);
+  return {
+    recalled: await recall(model, tok, inBio),
+    total: inBio.length,
+    asked: { recalled: await recall(model, tok, asked), total: asked.length },
+    zeroShot: await zeroShot(model, tok, world, spec),
+  };
+}
+
+/** Held-out test prompts the zero-shot base answers (fixed: the pretraining stage has no eval settings). */
+export const ZERO_SHOT_PROMPTS = 60;
+
+/**
+ * The base model's own answers in the chat template, greedy, judged like a fine-tuned model's: how
+ * aligned the base already is. The first test prompts of a 60-prompt evaluation set, no dialogues.
+ */
+async function zeroShot(
+  model: Llama,
+  tok: Tokenizer,
+  world: World,
+  spec: Spec,
+): Promise<ScoreSummary> {
+  const eval_ = { ...spec.eval, prompts: ZERO_SHOT_PROMPTS, devPrompts: 0, dialoguePrompts: 0 };
+  const items = evalSet(world, { ...spec, eval: eval_ }).test;
+  const samples = await answerAndJudge(model, tok, items, {
+    method: 'sft',
+    template: spec.data.template,
+    shots: [],
+    sampling: { ...eval_, temperature: 0, topP: 1, repetitionPenalty: 1 },
+    samples: 1,
+    seed: 0,
+  });
+  return summarizeSamples(samples);
+}
+
+/** Each fact of the first held-out people as a plain question: "Q: Where was X born?\nA:". */
+export function askedPrompts(world: World, people = PEOPLE): { prompt: string; fact: string }[] {
+  return world.people
+    .filter((x) => x.heldOut)
+    .slice(0, people)
+    .flatMap((p) =>
+      ATTRIBUTES.map((a) => ({ prompt: `Q: ${ASK[a].direct(p.name)}\nA:`, fact: p[a] })),
+    );
 }

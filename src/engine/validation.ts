@@ -55,6 +55,7 @@ export function finetuneValidation(
         tok,
         maxLength,
         'assistant',
+        spec.data.template,
       ),
     )
     // A prompt that fills the context leaves no answer token to score.

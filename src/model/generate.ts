@@ -16,11 +16,6 @@ export interface SamplingOptions {
   seed: number;
 }
 
-/** The most the context holds: prompts are cut from the left to leave room for the answer. */
-function budget(blockSize: number, maxNew: number): { maxPrompt: number } {
-  return { maxPrompt: blockSize - Math.min(maxNew, Math.floor(blockSize / 2)) };
-}
-
 /** Picks the next token from one row of logits (modified in place). */
 export function sampleToken(
   logits: Float32Array,
@@ -64,7 +59,8 @@ export interface Generation {
 }
 
 /**
- * Continues every prompt; returns the new tokens of each and whether a stop id ended it. Prompts are
+ * Continues every prompt; returns the new tokens of each and whether a stop id ended it. Each answer
+ * gets what the context leaves after its own prompt, up to maxNewTokens. Prompts are
  * left-padded to one length and run together: the pads are masked out of attention and each
  * row's rotary positions start at its first real token, so a row's answer does not depend on
  * the other rows. Per step only the new token runs through the model (KV cache). A row that
@@ -80,14 +76,23 @@ export async function generate(
 ): Promise<Generation[]> {
   if (prompts.length === 0) return [];
   const { blockSize, nLayer, nEmbd: C } = model.cfg;
-  const { maxPrompt } = budget(blockSize, o.maxNewTokens);
-  const rows = prompts.map((p) => (p.length > maxPrompt ? p.slice(p.length - maxPrompt) : p));
+  // Prompts are never cut: a cut prompt loses its question (and its scores mean nothing). The
+  // evaluation checks beforehand that every prompt and its answer fit (`checkPromptsFit`).
+  const rows = prompts;
   const L = Math.max(1, ...rows.map((r) => r.length));
-  const steps = Math.min(o.maxNewTokens, blockSize - L);
+  if (L >= blockSize)
+    throw new Error(
+      `generate: a ${L}-token prompt leaves no room for an answer in a ${blockSize}-token context`,
+    );
+  // Each row may grow to the context its own prompt leaves (positions are per row); pads don't count.
+  const room = rows.map((r) => Math.min(o.maxNewTokens, blockSize - r.length));
+  const steps = Math.max(...room);
   const rng = Rng.derive(o.seed, 'sample');
   const stop = new Set(o.stopIds);
   const out: number[][] = rows.map(() => []);
   const done = rows.map(() => false);
+  /** Ended by a stop id (rather than by its token budget). */
+  const finished = rows.map(() => true);
   const cache: (LayerCache | null)[] = Array(nLayer).fill(null);
   // The rows still in the batch (indices into `rows`, ascending) and each one's left padding.
   let live = rows.map((_, b) => b);
@@ -136,6 +141,10 @@ export async function generate(
         const id = sampleToken(logits.slice(b * V, (b + 1) * V), out[r], o, rng);
         if (stop.has(id)) done[r] = true;
         else out[r].push(id);
+        if (!stop.has(id) && out[r].length >= room[r]) {
+          done[r] = true;
+          finished[r] = false;
+        }
         next[b] = id;
       });
       if (done.every(Boolean)) break;
@@ -153,14 +162,15 @@ export async function generate(
       }
       // The next pass: one new query per row that sees its real tokens so far and itself.
       ids = Int32Array.from(keep, (b) => next[b] ?? 0);
-      positions = Int32Array.from(pads, (p) => t - 1 - p);
+      // A finished row kept by `compact: false` still runs: keep its position inside the table.
+      positions = Int32Array.from(pads, (p) => Math.min(t - 1 - p, blockSize - 1));
       mask = new Float32Array(B * t);
       pads.forEach((p, b) => mask.fill(-1e9, b * t, b * t + p));
     }
   } finally {
     for (const c of cache) if (c) tf.dispose([c.k, c.v]);
   }
-  return out.map((r, b) => ({ ids: Int32Array.from(r), stopped: done[b] }));
+  return out.map((r, b) => ({ ids: Int32Array.from(r), stopped: done[b] && finished[b] }));
 }
 
 /** Keeps the cache rows `keep` (batch indices) and drops the first `drop` key positions. */

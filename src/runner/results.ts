@@ -13,18 +13,20 @@ import {
   type Shard,
   type TableRow,
 } from './types';
+import type { FactsSummary } from '../engine/api';
 
 /** JSON writes NaN (an interval over one response, a diverged loss) as null: read it back as NaN. */
 const Num = v.pipe(
   v.nullable(v.number()),
   v.transform((x) => x ?? NaN),
 );
+const Facts = v.object({ right: Num, ci95: Num, chance: Num, n: Num });
 const Summary = v.object({
   mean: Num,
   ci95: Num,
   n: Num,
   excellent: Num,
-  facts: v.optional(v.object({ right: Num, ci95: Num, chance: Num, n: Num })),
+  facts: v.optional(Facts),
 });
 const LossPointSchema = v.object({
   step: Num,
@@ -49,6 +51,8 @@ const SampleSchema = v.object({
   response: v.string(),
   score: v.picklist([1, 2, 3, 4, 5, 6]),
   reason: v.string(),
+  factsRight: v.optional(v.boolean()),
+  chance: v.optional(Num),
 });
 const RunResultSchema = v.object({
   runId: v.string(),
@@ -61,7 +65,14 @@ const RunResultSchema = v.object({
   byTask: v.record(v.picklist(TASK_TYPES), Summary),
   samples: v.array(SampleSchema),
   lossCurves: v.object({ pretrain: v.array(LossPointSchema), finetune: v.array(LossPointSchema) }),
-  knowledge: v.optional(v.object({ recalled: Num, total: Num })),
+  knowledge: v.optional(
+    v.object({
+      recalled: Num,
+      total: Num,
+      asked: v.optional(v.object({ recalled: Num, total: Num })),
+      zeroShot: v.optional(Summary),
+    }),
+  ),
   timings: v.record(v.picklist(['data', 'pretrain', 'finetune', 'eval']), Num),
   diverged: v.optional(
     v.object({
@@ -228,10 +239,20 @@ function examplesOfResult(r: RunResult): number {
   return f.method === 'sft' ? f.examples : f.method === 'few-shot' ? f.fewShot : 0;
 }
 
+const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
+
+/** "46.7% ± 8.1 (chance 7.5%)": the facts-right share as the table and the lab print it. */
+export function factsText(f: FactsSummary): string {
+  const ci = Number.isFinite(f.ci95) ? ` ± ${(100 * f.ci95).toFixed(1)}` : '';
+  return `${pct(f.right)}${ci} (chance ${pct(f.chance)})`;
+}
+
 /** The table as plain text: what `npm run lab` prints. */
 export function formatTable(rows: TableRow[]): string {
   const hasDialogue = rows.some((r) => r.dialogue);
+  const hasFacts = rows.some((r) => r.facts);
   const head = ['condition', 'examples', 'mean ± 95% CI', 'n', 'excellent', 'seeds'];
+  if (hasFacts) head.push('facts right ± 95% CI (chance)');
   if (hasDialogue) head.push('multi-turn excellent');
   const body = rows.map((r) => {
     const cells = [
@@ -242,6 +263,7 @@ export function formatTable(rows: TableRow[]): string {
       `${(100 * r.excellent).toFixed(1)}%`,
       String(r.seeds),
     ];
+    if (hasFacts) cells.push(r.facts ? factsText(r.facts) : '—');
     if (hasDialogue)
       cells.push(
         r.dialogue ? `${(100 * r.dialogue.excellent).toFixed(1)}% (n=${r.dialogue.n})` : '—',

@@ -1,5 +1,12 @@
 // The runner's public contract: sweep state for the UI, run results, the results file and the runner interface.
-import type { BackendName, KnowledgeProbe, LossPoint, Sample, ScoreSummary } from '../engine/api';
+import type {
+  BackendName,
+  FactsSummary,
+  KnowledgeProbe,
+  LossPoint,
+  Sample,
+  ScoreSummary,
+} from '../engine/api';
 import type { Spec, StageIds, WorkStage } from '../spec';
 import type { TaskType } from '../world/types';
 import type { StorageInfo } from '../store/store';
@@ -169,10 +176,10 @@ export interface TableRow {
   /** Share of responses scored 6. */
   excellent: number;
   seeds: number;
+  /** Held-out facts right over the pooled answers (absent for results from before it existed). */
+  facts?: FactsSummary;
   /** Multi-turn prompts alone (LIMA §6 reports their share of excellent responses). */
   dialogue?: { mean: number; excellent: number; n: number };
-  /** Share of responses with the asked facts right, pooled over the runs that report it. */
-  facts?: { right: number; ci95: number; chance: number; n: number };
 }
 
 /** A few numbers per run, small enough to ride in a share link beside the spec. */

@@ -140,7 +140,8 @@ const full: Preset[] = [
 const toyOverride: SpecInput = {
   backend: 'auto',
   world: { people: 100, procedures: 10 },
-  model: { preset: 'toy' },
+  // 160 tokens: the longest multi-turn prompt and its answer fit uncut in LIMA's text template.
+  model: { preset: 'toy', blockSize: 160 },
   pretrain: { steps: 300 },
   finetune: { batchSize: 8 },
   eval: { prompts: 60, devPrompts: 20, dialoguePrompts: 20 },

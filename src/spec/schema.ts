@@ -5,7 +5,7 @@ import { IMPORT_LIMITS } from './limits';
 import { MODEL_PRESETS, paramCount, trainingBytes, type ModelDims } from './models';
 
 /** Bumped when a stored or shared spec would read differently; see `migrate.ts`. */
-export const SPEC_VERSION = 1;
+export const SPEC_VERSION = 2;
 
 /** Hard limits that keep every valid spec inside what one browser tab can hold and finish. */
 export const LIMITS = {
@@ -87,6 +87,22 @@ const Data = v.strictObject({
   ),
   phrasings: int(1, 8, 4, 'Prompt phrasings per task type: input diversity within a type.'),
   dialogues: int(0, 200, 0, 'Multi-turn chains added to the SFT set (LIMA §6 added 30).'),
+  qa: num(
+    0,
+    1,
+    1,
+    'Share of TRAIN-split people and procedures with question–answer documents in pretraining (Physics of LMs 3.1 "mixed training"): it teaches the base to look facts up from a question; held-out people never get one.',
+  ),
+  qaFormat: choice(
+    ['plain', 'chat'],
+    'plain',
+    'Pretraining Q&A as web text ("Q: … A: <value>"), or in the chat template and house style — which aligns the base before any fine-tuning and so removes what LIMA tests.',
+  ),
+  template: choice(
+    ['text', 'special'],
+    'text',
+    'Chat turns as text ("User:" / "Assistant:") with one new end-of-turn token (LIMA), or a new token per role as well, which pretraining never shows.',
+  ),
   lossOn: choice(
     ['assistant', 'all'],
     'assistant',

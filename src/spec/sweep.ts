@@ -36,12 +36,17 @@ export const SWEEPABLE_PATHS: readonly string[] = Object.entries(SECTIONS)
   .filter((p) => !IMPORTS.includes(p));
 
 /**
- * The version of fine-tuning's computation, part of its stage id: raised whenever the same spec
- * would train different numbers, so a cache never serves a fine-tune the current code would not
- * compute. 2: several examples packed per row (block-diagonal attention, positions restarting
- * per example) instead of one padded example per row.
+ * A version of each stage's code: bumped when a stage computes something else from the same spec
+ * (data 2: the tokenizer's dummy prefix changes every token; fine-tuning 2: several examples
+ * packed per row; eval 2: prompts are no longer cut), so no
+ * result cached from the old code is shown as the new one's.
  */
-export const FINETUNE_CODE_VERSION = 2;
+export const STAGE_CODE: Record<Exclude<Stage, 'world'>, number> = {
+  data: 2,
+  pretrain: 1,
+  finetune: 2,
+  eval: 2,
+};
 
 /**
  * Stage ids. Each hashes its parent's id and only the fields that change its output, so
@@ -55,16 +60,20 @@ export function stageIds(spec: Spec): StageIds {
   const world = contentHash({ stage: 'world', seed, world: spec.world });
   const data = contentHash({
     stage: 'data',
+    code: STAGE_CODE.data,
     world,
     corpus: {
       augmentation: d.augmentation,
       filler: d.filler,
       vocabSize: d.vocabSize,
+      qa: d.qa,
+      qaFormat: d.qa > 0 ? d.qaFormat : undefined,
       imported: d.importedCorpus?.hash,
     },
   });
   const pretrain = contentHash({
     stage: 'pretrain',
+    code: STAGE_CODE.pretrain,
     data,
     model: resolveModel(spec),
     pretrain: spec.pretrain,
@@ -78,27 +87,37 @@ export function stageIds(spec: Spec): StageIds {
     phrasings: d.phrasings,
     dialogues: d.dialogues,
     lossOn: d.lossOn,
+    template: d.template,
   };
   // Imported conversations replace the generated set, so the knobs that shape it drop out.
-  const trained = d.importedSft ? { imported: d.importedSft.hash, lossOn: d.lossOn } : sft;
+  const trained = d.importedSft
+    ? { imported: d.importedSft.hash, lossOn: d.lossOn, template: d.template }
+    : sft;
   // In-context alignment trains nothing: its "fine-tune" stage depends only on how it prompts.
   const finetune =
     f.method === 'sft'
       ? contentHash({
           stage: 'finetune',
-          code: FINETUNE_CODE_VERSION,
+          code: STAGE_CODE.finetune,
           pretrain,
           finetune: f,
           sft: trained,
         })
       : contentHash({
           stage: 'finetune',
+          code: STAGE_CODE.finetune,
           pretrain,
           method: f.method,
           fewShot: f.method === 'few-shot' ? f.fewShot : 0,
           sft,
         });
-  const evalId = contentHash({ stage: 'eval', finetune, eval: spec.eval, seed: f.seed });
+  const evalId = contentHash({
+    stage: 'eval',
+    code: STAGE_CODE.eval,
+    finetune,
+    eval: spec.eval,
+    seed: f.seed,
+  });
   return { world, data, pretrain, finetune, eval: evalId };
 }
 

@@ -2,7 +2,7 @@
 import type { Spec } from '../spec';
 import { Rng } from '../util/rng';
 import { ATTRIBUTES, factOf, type Person, type World } from './generate';
-import { BIO, FILLER, procedureProse, ref } from './templates';
+import { ANSWER, ASK, BIO, FILLER, HOWTO_ASK, procedureProse, ref, stepsAnswer } from './templates';
 
 /**
  * augmentation = 1: one fixed biography (canonical order, name once, then pronouns). k > 1: k rewrites,
@@ -31,6 +31,42 @@ function fillerDoc(world: World, rng: Rng): string {
   ).join(' ');
 }
 
+/**
+ * Question–answer text about the TRAIN split only (Physics of LMs 3.1's "mixed training": QA about
+ * some people teaches the model to look up the facts of the others). 'plain' is web-like — "Q: …",
+ * "A: <value>", no chat template, no house style — so the base learns to answer without learning
+ * the assistant's format; 'chat' uses the "User:" / "Assistant:" turns and the house style, which
+ * aligns the base before any fine-tuning. A document per entity: its six questions in a seeded order.
+ */
+export function qaDocuments(world: World, spec: Spec, rng: Rng): string[] {
+  const share = spec.data.qa;
+  if (share <= 0) return [];
+  const chat = spec.data.qaFormat === 'chat';
+  const turn = (q: string, a: string) =>
+    chat ? `User: ${q}\nAssistant: ${a}` : `Q: ${q}\nA: ${a}`;
+  const chosen = <T>(xs: readonly T[]) =>
+    rng.shuffle([...xs]).slice(0, Math.round(share * xs.length));
+  const docs: string[] = [];
+  for (const p of chosen(world.people.filter((x) => !x.heldOut))) {
+    const named = ref(p, true);
+    const pairs = rng.shuffle([...ATTRIBUTES]).map((a) => {
+      const v = factOf(p, a);
+      return turn(ASK[a].direct(p.name), chat ? ANSWER[a](named, v) : `${v}.`);
+    });
+    docs.push(pairs.join('\n'));
+  }
+  for (const proc of chosen(world.procedures.filter((x) => !x.heldOut))) {
+    const q = rng.pick(HOWTO_ASK)(proc.task);
+    docs.push(
+      turn(
+        q,
+        chat ? stepsAnswer(proc.steps) : procedureProse(proc.task, proc.steps, rng.int(0, 15)),
+      ),
+    );
+  }
+  return docs;
+}
+
 /** Documents in a seeded order; the same spec gives the same strings. */
 export function pretrainCorpus(world: World, spec: Spec): string[] {
   const rng = Rng.derive(spec.seed, 'corpus');
@@ -42,6 +78,7 @@ export function pretrainCorpus(world: World, spec: Spec): string[] {
     for (let v = 0; v < k; v++)
       docs.push(procedureProse(proc.task, proc.steps, k === 1 ? 0 : rng.int(0, 15)));
   }
+  docs.push(...qaDocuments(world, spec, Rng.derive(spec.seed, 'corpus', 'qa')));
   let factChars = 0;
   for (const d of docs) factChars += d.length;
   const f = spec.data.filler;

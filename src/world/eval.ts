@@ -2,6 +2,7 @@
 import type { Spec } from '../spec';
 import { Rng } from '../util/rng';
 import { FRAMES } from './templates';
+import { chanceOf } from './facts';
 import type { World } from './generate';
 import { GENERATORS, availableTypes, type Pool } from './tasks';
 import { TASK_TYPES, type EvalItem, type TaskType } from './types';
@@ -41,6 +42,7 @@ function draw(
       task,
       turns: item.turns,
       truth: item.truth,
+      chance: chanceOf(pool.world, item.truth),
     });
   }
   return out;

@@ -204,6 +204,21 @@ function checkFacts(text: string, item: EvalItem, f: Findings): void {
   else f.extra = Math.max(0, n - refCount - (t.format === 'profile' ? 1 : 0));
 }
 
+/**
+ * Whether the response states what was asked, whatever its form: every asked fact (or step, in
+ * order) stated exactly, the asked person named (a pronoun is enough in a follow-up), the yes/no
+ * right, and no wrong value of the asked kinds. This is "knows the fact" for the facts-right metric;
+ * the score also weighs the form.
+ */
+export function statesFacts(item: EvalItem, response: string): boolean {
+  const text = response.replace(NO_STOP, '').trim();
+  const f: Findings = { right: 0, total: 0, wrong: [], missing: [], form: [], extra: 0 };
+  if (item.truth.format === 'steps') checkSteps(text, item, f);
+  else checkFacts(text, item, f);
+  const named = item.truth.entities.every((e) => mentions(text, e));
+  return f.total > 0 && f.right === f.total && f.wrong.length === 0 && named;
+}
+
 function verdict(score: Score, reason: string): Verdict {
   return { score, reason: reason.length > 160 ? reason.slice(0, 157) + '…' : reason };
 }

@@ -1,4 +1,15 @@
 // Aggregation of judge scores: mean with a 95% confidence interval (Student's t) and the share of 6s.
+/** The facts-right metric over a set of answers: its share, 95% interval and chance level. */
+export interface FactsSummary {
+  /** Share of answers that state every asked fact (0–1). */
+  right: number;
+  /** Half-width of the 95% confidence interval of that share. */
+  ci95: number;
+  /** Mean chance level of the same items (0–1): answering about a random entity. */
+  chance: number;
+  n: number;
+}
+
 /** Judge scores summarised: mean, its 95% interval, count and share of 6s. */
 export interface ScoreSummary {
   mean: number;
@@ -7,8 +18,8 @@ export interface ScoreSummary {
   n: number;
   /** Share of responses scored 6. */
   excellent: number;
-  /** Share of responses that state the asked facts right (0–1), its interval, and what guessing would get. */
-  facts?: { right: number; ci95: number; chance: number; n: number };
+  /** Held-out facts right (absent in results from before it existed). */
+  facts?: FactsSummary;
 }
 
 /** Two-sided 97.5% quantiles of Student's t for 1–30 degrees of freedom. */
@@ -52,4 +63,27 @@ export function summarize(scores: readonly number[]): ScoreSummary {
   for (const s of scores) ss += (s - mean) ** 2;
   const ci95 = n > 1 ? (tQuantile975(n - 1) * Math.sqrt(ss / (n - 1))) / Math.sqrt(n) : NaN;
   return { mean, ci95, n, excellent: sixes / n };
+}
+
+/**
+ * The facts-right share of judged answers with its 95% interval (the same t-interval, over 0/1
+ * outcomes) and the mean chance level of the same items; undefined when no answer carries it.
+ */
+export function summarizeFacts(
+  samples: readonly { factsRight?: boolean; chance?: number }[],
+): FactsSummary | undefined {
+  const known = samples.filter((s) => s.factsRight !== undefined);
+  if (known.length === 0) return undefined;
+  const s = summarize(known.map((x) => (x.factsRight ? 1 : 0)));
+  const chance = known.reduce((a, x) => a + (x.chance ?? 0), 0) / known.length;
+  return { right: s.mean, ci95: s.ci95, chance, n: s.n };
+}
+
+/** Scores and facts together: what a run or a task type reports. */
+export function summarizeSamples(
+  samples: readonly { score: number; factsRight?: boolean; chance?: number }[],
+): ScoreSummary {
+  const facts = summarizeFacts(samples);
+  const summary = summarize(samples.map((x) => x.score));
+  return facts ? { ...summary, facts } : summary;
 }

@@ -34,6 +34,8 @@ export interface EvalItem {
     /** Values of the asked kinds that would be wrong here (other cities, universities, …): stating one is an error. */
     wrong: string[];
   };
+  /** Chance of stating the asked facts by answering about a random entity (see `chanceOf`). */
+  chance: number;
 }
 
 export type Score = 1 | 2 | 3 | 4 | 5 | 6;

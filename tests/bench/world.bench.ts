@@ -36,7 +36,7 @@ describe('default toy experiment data', () => {
   bench(
     'SFT set (64) + eval sets (300 + 50 + 30), encoded',
     () => {
-      for (const c of sftSet(world, spec)) encodeChat(c, tok, 128, 'assistant');
+      for (const c of sftSet(world, spec)) encodeChat(c, tok, 128, 'assistant', spec.data.template);
       evalSet(world, spec);
     },
     { iterations: 10 },

@@ -18,34 +18,73 @@ const conv: Conversation = {
 };
 
 describe('encodeChat', () => {
-  it('lays out bos, tags, text and an EOT after every assistant turn', () => {
-    const { ids } = encodeChat(conv, tok, 1000, 'assistant');
+  it("lays out LIMA's text template: plain-text turns, one EOT after every assistant turn", () => {
+    const { ids } = encodeChat(conv, tok, 1000, 'assistant', 'text');
+    expect(tok.decode(ids)).toBe(
+      '<|bos|> User: Where was Kima born?\nAssistant: Kima was born in Tarsby.<|eot|>' +
+        ' User: And where does she work?\nAssistant: She works in Olbury.<|eot|>',
+    );
+    expect(Array.from(ids).filter((i) => i >= 256 && i <= 260)).toEqual([bos, eot, eot]);
+  });
+
+  it('lays out bos, role tokens, text and an EOT with the special template', () => {
+    const { ids } = encodeChat(conv, tok, 1000, 'assistant', 'special');
     const u1 = tok.encode(conv.turns[0]);
     const a1 = tok.encode(conv.turns[1]);
-    expect(Array.from(ids.subarray(0, 3 + u1.length + a1.length))).toEqual(
-      [bos, user, ...u1, assistant, ...a1, eot].slice(0, 3 + u1.length + a1.length),
-    );
-    expect(ids[ids.length - 1]).toBe(eot);
-    expect(Array.from(ids).filter((i) => i === eot)).toHaveLength(2);
+    expect(Array.from(ids.subarray(0, 4 + u1.length + a1.length))).toEqual([
+      bos,
+      user,
+      ...u1,
+      assistant,
+      ...a1,
+      eot,
+    ]);
     expect(tok.decode(ids)).toBe(
-      '<|bos|><|user|>Where was Kima born?<|assistant|>Kima was born in Tarsby.<|eot|>' +
-        '<|user|>And where does she work?<|assistant|>She works in Olbury.<|eot|>',
+      '<|bos|><|user|> Where was Kima born?<|assistant|> Kima was born in Tarsby.<|eot|>' +
+        '<|user|> And where does she work?<|assistant|> She works in Olbury.<|eot|>',
     );
   });
 
+  it.each(['text', 'special'] as const)(
+    '%s: a name in a reply is the same tokens as the name in the question',
+    (template) => {
+      const name = tok.encode(' Kima Dorsel');
+      const c: Conversation = {
+        turns: ['Where was Kima Dorsel born?', 'Kima Dorsel was born in Tarsby.'],
+        task: 'fact',
+        source: 'world',
+      };
+      const { ids, targetMask } = encodeChat(c, tok, 1000, 'assistant', template);
+      const at = (from: number) => {
+        for (let i = from; i + name.length <= ids.length; i++)
+          if (name.every((id, k) => ids[i + k] === id)) return i;
+        return -1;
+      };
+      const inQuestion = at(0);
+      const inReply = at(inQuestion + 1);
+      expect(inQuestion).toBeGreaterThan(0);
+      expect(inReply).toBeGreaterThan(inQuestion);
+      // The reply's copy is the first thing the assistant says, and the loss counts on it.
+      expect(targetMask[inReply]).toBe(1);
+      expect(targetMask[inReply - 1]).toBe(0);
+    },
+  );
+
   it('counts the loss on assistant tokens and their EOT only (LIMA), or on everything but BOS', () => {
-    const { ids, targetMask } = encodeChat(conv, tok, 1000, 'assistant');
-    expect(targetMask.length).toBe(ids.length);
-    const counted = tok.decode(Array.from(ids).filter((_, i) => targetMask[i] === 1));
-    expect(counted).toBe('Kima was born in Tarsby.<|eot|>She works in Olbury.<|eot|>');
-    const all = encodeChat(conv, tok, 1000, 'all').targetMask;
-    expect(all[0]).toBe(0);
-    expect(Array.from(all.subarray(1)).every((m) => m === 1)).toBe(true);
+    for (const template of ['text', 'special'] as const) {
+      const { ids, targetMask } = encodeChat(conv, tok, 1000, 'assistant', template);
+      expect(targetMask.length).toBe(ids.length);
+      const counted = tok.decode(Array.from(ids).filter((_, i) => targetMask[i] === 1));
+      expect(counted).toBe(' Kima was born in Tarsby.<|eot|> She works in Olbury.<|eot|>');
+      const all = encodeChat(conv, tok, 1000, 'all', template).targetMask;
+      expect(all[0]).toBe(0);
+      expect(Array.from(all.subarray(1)).every((m) => m === 1)).toBe(true);
+    }
   });
 
   it('truncates to maxLength like LIMA', () => {
-    const full = encodeChat(conv, tok, 1000, 'assistant');
-    const cut = encodeChat(conv, tok, 10, 'assistant');
+    const full = encodeChat(conv, tok, 1000, 'assistant', 'text');
+    const cut = encodeChat(conv, tok, 10, 'assistant', 'text');
     expect(cut.ids.length).toBe(10);
     expect(cut.targetMask.length).toBe(10);
     expect(Array.from(cut.ids)).toEqual(Array.from(full.ids.subarray(0, 10)));
@@ -53,22 +92,25 @@ describe('encodeChat', () => {
 });
 
 describe('encodePrompt', () => {
-  it('ends the SFT prompt with the assistant tag, after earlier turns closed by EOT', () => {
-    const p = encodePrompt(conv.turns.slice(0, 3), tok, 'sft', []);
-    expect(tok.decode(p)).toBe(
-      '<|bos|><|user|>Where was Kima born?<|assistant|>Kima was born in Tarsby.<|eot|>' +
-        '<|user|>And where does she work?<|assistant|>',
-    );
-    expect(() => encodePrompt(conv.turns, tok, 'sft', [])).toThrow(/user turn/);
-  });
+  it.each(['text', 'special'] as const)(
+    '%s: the SFT prompt is the training encoding up to the assistant tag',
+    (template) => {
+      const p = encodePrompt(conv.turns.slice(0, 3), tok, 'sft', [], template);
+      const trained = encodeChat(conv, tok, 1000, 'assistant', template).ids;
+      expect(Array.from(p)).toEqual(Array.from(trained.subarray(0, p.length)));
+      // What follows in training is the assistant's answer.
+      expect(tok.decode(trained.subarray(p.length))).toBe(' She works in Olbury.<|eot|>');
+      expect(() => encodePrompt(conv.turns, tok, 'sft', [], template)).toThrow(/user turn/);
+    },
+  );
 
   it('writes zero- and few-shot prompts as plain text without chat tokens', () => {
-    const z = encodePrompt(['Where was Kima born?'], tok, 'zero-shot', [conv]);
-    expect(tok.decode(z)).toBe('<|bos|>User: Where was Kima born?\nAssistant:');
-    const f = encodePrompt(['Where was Kima born?'], tok, 'few-shot', [conv]);
+    const z = encodePrompt(['Where was Kima born?'], tok, 'zero-shot', [conv], 'text');
+    expect(tok.decode(z)).toBe('<|bos|> User: Where was Kima born?\nAssistant:');
+    const f = encodePrompt(['Where was Kima born?'], tok, 'few-shot', [conv], 'special');
     const text = tok.decode(f);
     expect(text).toBe(
-      '<|bos|>User: Where was Kima born?\nAssistant: Kima was born in Tarsby.\n' +
+      '<|bos|> User: Where was Kima born?\nAssistant: Kima was born in Tarsby.\n' +
         'User: And where does she work?\nAssistant: She works in Olbury.\n\n' +
         'User: Where was Kima born?\nAssistant:',
     );

@@ -1,7 +1,7 @@
 // Byte-level BPE: exact UTF-8 round trips, deterministic training, real compression, serialization.
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { FIRST_MERGE_ID, Tokenizer } from '../../src/data/tokenizer';
+import { FIRST_MERGE_ID, segment, Tokenizer } from '../../src/data/tokenizer';
 
 const TEXTS = [
   'Kima Dorsel was born on 3 March 1985 in Tarsby. Kima Dorsel studied biology at Velmora University.',
@@ -13,10 +13,10 @@ const TEXTS = [
 describe('Tokenizer', () => {
   const tok = Tokenizer.train(TEXTS, 400);
 
-  it('round-trips any well-formed UTF-8 text exactly', () => {
+  it('round-trips any well-formed UTF-8 text exactly, behind its dummy prefix', () => {
     fc.assert(
       fc.property(fc.string({ unit: 'binary', maxLength: 200 }), (s) => {
-        expect(tok.decode(tok.encode(s))).toBe(s);
+        expect(tok.decode(tok.encode(s))).toBe(segment(s));
       }),
       { numRuns: 300 },
     );
@@ -28,8 +28,20 @@ describe('Tokenizer', () => {
       'Tarsby\u0000\u007f',
       '<|eot|> literal',
     ]) {
-      expect(tok.decode(tok.encode(s))).toBe(s);
+      expect(tok.decode(tok.encode(s))).toBe(segment(s));
     }
+  });
+
+  it('encodes a word the same at the start of a segment as inside one (the dummy prefix)', () => {
+    expect(segment('Tarsby')).toBe(' Tarsby');
+    expect(segment(' Tarsby')).toBe(' Tarsby');
+    expect(segment('\nTarsby')).toBe('\nTarsby');
+    expect(segment('')).toBe('');
+    const inside = tok.encode('The market in Tarsby');
+    const name = tok.encode('Tarsby');
+    expect(name).toEqual(tok.encode(' Tarsby'));
+    expect(inside.slice(-name.length)).toEqual(name);
+    expect(tok.encode('Tarsby is calm').slice(0, name.length)).toEqual(name);
   });
 
   it('learns merges that compress the text it was trained on', () => {

@@ -44,10 +44,13 @@ describe('knowledge probe', () => {
       tiedEmbeddings: true,
     };
     const untrained = freshTrainer(cfg, 3);
-    expect(await knowledgeProbe(untrained.trainer.model, tok, world, docs)).toEqual({
-      recalled: 0,
-      total: 6,
-    });
+    const before = await knowledgeProbe(untrained.trainer.model, tok, world, docs, spec);
+    expect(before).toMatchObject({ recalled: 0, total: 6, asked: { recalled: 0 } });
+    // Asked: every fact of the probed held-out people; the zero-shot base: 60 test prompts, judged.
+    const heldOut = world.people.filter((p) => p.heldOut).length;
+    expect(before.asked!.total).toBe(Math.min(25, heldOut) * ATTRIBUTES.length);
+    expect(before.zeroShot!.n).toBe(60);
+    expect(before.zeroShot!.facts!.right).toBe(0);
     untrained.release();
     // One biography, packed as in pretraining and repeated until it is learned by heart.
     const rows = packBlocks(
@@ -61,7 +64,7 @@ describe('knowledge probe', () => {
       const picks = Array.from({ length: 4 }, (_, k) => (i * 4 + k) % n);
       await trainer.step(batchFromRows(rows, null, picks, cfg.blockSize, cfg.blockSize), 1e-2);
     }
-    expect(await knowledgeProbe(trainer.model, tok, world, docs)).toEqual({
+    expect(await knowledgeProbe(trainer.model, tok, world, docs, spec)).toMatchObject({
       recalled: 6,
       total: 6,
     });

@@ -1,34 +1,53 @@
-// Every preset that prompts a base model with examples gives it a context that holds them, the question and the answer.
+// No preset cuts an evaluation prompt: every prompt, its answer and the answer budget fit the context.
 import { describe, expect, it } from 'vitest';
-import { expandSweep, PRESETS, presetSpec, resolveModel } from '../../src/spec';
+import { expandSweep, PRESETS, presetSpec, resolveModel, type Spec } from '../../src/spec';
 import { buildData, tokenizerOf, worldOf } from '../../src/engine/data';
-import { encodePrompt } from '../../src/data/chat';
-import { evalSet } from '../../src/world/eval';
-import { fewShotExamples } from '../../src/world/sft';
+import { promptBudget, promptBudgetProblem } from '../../src/engine/prompts';
 
-const fewShot = PRESETS.filter((p) => {
-  const runs = expandSweep(presetSpec(p.id));
-  return runs.ok && runs.value.some((r) => r.spec.finetune.method === 'few-shot');
-});
+/** The distinct ways a preset's runs tokenize and prompt (data, context, method, eval settings). */
+function distinctRuns(id: string): Spec[] {
+  const runs = expandSweep(presetSpec(id));
+  if (!runs.ok) throw new Error(runs.errors.join('; '));
+  const seen = new Map<string, Spec>();
+  for (const { spec, stages } of runs.value) {
+    const key = JSON.stringify([
+      stages.data,
+      resolveModel(spec).blockSize,
+      spec.finetune,
+      spec.eval,
+    ]);
+    if (!seen.has(key)) seen.set(key, spec);
+  }
+  return [...seen.values()];
+}
 
-describe('in-context presets', () => {
-  it('exist (the URIAL comparison is in the gallery)', () => {
-    expect(fewShot.map((p) => p.id).sort()).toEqual(['in-context', 'in-context-toy']);
+describe('presets', () => {
+  it('include the in-context comparison, whose few-shot prompts are the longest', () => {
+    const ids = PRESETS.filter((p) =>
+      distinctRuns(p.id).some((s) => s.finetune.method === 'few-shot'),
+    ).map((p) => p.id);
+    expect(ids.sort()).toEqual(['in-context', 'in-context-toy']);
   });
 
-  it.each(fewShot.map((p) => p.id))(
-    '%s: the longest few-shot prompt plus the answer budget fits the context',
+  it.each(PRESETS.map((p) => p.id))(
+    '%s: every evaluation prompt and a full answer fit the context, uncut',
     (id) => {
-      const spec = presetSpec(id);
-      const tok = tokenizerOf(buildData(spec));
-      const shots = fewShotExamples(worldOf(spec), spec);
-      const longest = Math.max(
-        ...evalSet(worldOf(spec), spec).test.map(
-          (item) => encodePrompt(item.turns, tok, 'few-shot', shots).length,
-        ),
-      );
-      expect(longest + spec.eval.maxNewTokens).toBeLessThanOrEqual(resolveModel(spec).blockSize);
+      for (const spec of distinctRuns(id)) {
+        const tok = tokenizerOf(buildData(spec));
+        expect(promptBudgetProblem(spec, worldOf(spec), tok)).toBeNull();
+        const b = promptBudget(spec, worldOf(spec), tok);
+        expect(b.longestTotal).toBeLessThanOrEqual(resolveModel(spec).blockSize);
+        expect(b.longestAnswer).toBeLessThanOrEqual(spec.eval.maxNewTokens);
+      }
     },
-    60_000,
+    120_000,
   );
+
+  it('a context too short for the prompts is refused before any training, naming the knob', () => {
+    const spec = presetSpec('plateau-toy');
+    const short = { ...spec, model: { ...spec.model, blockSize: 64 } };
+    expect(() => buildData(short)).toThrow(/model\.blockSize to at least \d+/);
+    const tight = { ...spec, eval: { ...spec.eval, maxNewTokens: 8 } };
+    expect(() => buildData(tight)).toThrow(/eval\.maxNewTokens to at least \d+/);
+  });
 });

@@ -1,14 +1,15 @@
 // The pretraining corpus: every entity's facts in prose, the augmentation knob, filler, size and determinism.
 import { describe, expect, it } from 'vitest';
 import { buildWorld, pretrainCorpus, ATTRIBUTES } from '../../src/world';
-import { validationCorpus } from '../../src/world/corpus';
+import { qaDocuments, validationCorpus } from '../../src/world/corpus';
+import { Rng } from '../../src/util/rng';
 import { Tokenizer } from '../../src/data/tokenizer';
 import { specWith } from './world-helpers';
 
 describe('pretrainCorpus', () => {
   const spec = specWith({
     world: { people: 60, procedures: 6 },
-    data: { augmentation: 3, filler: 0 },
+    data: { augmentation: 3, filler: 0, qa: 0 },
   });
   const world = buildWorld(spec);
   const corpus = pretrainCorpus(world, spec);
@@ -38,7 +39,7 @@ describe('pretrainCorpus', () => {
   it('writes one fixed biography per person without augmentation: name first, then pronouns', () => {
     const s1 = specWith({
       world: { people: 60, procedures: 6 },
-      data: { augmentation: 1, filler: 0 },
+      data: { augmentation: 1, filler: 0, qa: 0 },
     });
     const c1 = pretrainCorpus(buildWorld(s1), s1);
     expect(c1).toHaveLength(66);
@@ -122,5 +123,45 @@ describe('validationCorpus', () => {
     const unseen = bios.filter((d) => !train.has(d)).length;
     expect(unseen / bios.length).toBeGreaterThan(0.9);
     expect(validationCorpus(world, spec)).toEqual(val); // seeded
+  });
+});
+
+describe('question–answer text in pretraining', () => {
+  const spec = specWith({ world: { people: 80, procedures: 8 }, data: { qa: 1, filler: 0 } });
+  const world = buildWorld(spec);
+  const heldOut = world.people.filter((p) => p.heldOut);
+  const train = world.people.filter((p) => !p.heldOut);
+  const docs = qaDocuments(world, spec, Rng.derive(1, 'qa'));
+  const named = (d: string) => world.people.filter((p) => d.includes(p.name));
+
+  it('asks about every train-split person and procedure, and never names a held-out person', () => {
+    const people = docs.filter((d) => named(d).length > 0);
+    expect(people).toHaveLength(train.length);
+    for (const d of docs) for (const p of heldOut) expect(d).not.toContain(p.name);
+    for (const proc of world.procedures.filter((x) => x.heldOut))
+      for (const d of docs) expect(d).not.toContain(proc.task);
+    // In the corpus too: every Q&A document is about train people only.
+    const corpus = pretrainCorpus(world, spec).filter((d) => d.startsWith('Q: '));
+    expect(corpus.length).toBe(docs.length);
+  });
+
+  it('is web text in plain form: no chat turns, the bare value as the answer', () => {
+    const p = train.find((x) => docs.some((d) => d.includes(x.name)))!;
+    const doc = docs.find((d) => d.includes(p.name))!;
+    expect(doc).not.toMatch(/User:|Assistant:/);
+    expect(doc).toContain(`\nA: ${p.birthCity}.`);
+    expect(doc.split('\n').filter((l) => l.startsWith('Q: '))).toHaveLength(6);
+  });
+
+  it("in the chat form uses the template's turns and the house style, and shares follow the knob", () => {
+    const chat = qaDocuments(
+      world,
+      specWith({ world: { people: 80, procedures: 8 }, data: { qa: 0.5, qaFormat: 'chat' } }),
+      Rng.derive(1, 'qa'),
+    );
+    const people = chat.filter((d) => named(d).length > 0);
+    expect(people).toHaveLength(Math.round(train.length / 2));
+    expect(people[0]).toMatch(/^User: .*\nAssistant: \S/);
+    expect(qaDocuments(world, specWith({ data: { qa: 0 } }), Rng.derive(1, 'qa'))).toEqual([]);
   });
 });

@@ -15,7 +15,8 @@ describe('lengths for the default toy model (context 128, vocabulary 512)', () =
 
   it('never truncates a good SFT example, so every one ends with its EOT', () => {
     const set = sftSet(world, spec);
-    const length = (c: (typeof set)[number]) => encodeChat(c, tok, 10_000, 'assistant').ids.length;
+    const length = (c: (typeof set)[number]) =>
+      encodeChat(c, tok, 10_000, 'assistant', spec.data.template).ids.length;
     const good = set.filter((c) => !c.flaw).map(length);
     expect(Math.max(...good)).toBeLessThanOrEqual(120);
     expect(good.reduce((a, b) => a + b, 0) / good.length).toBeLessThan(80);
@@ -27,7 +28,7 @@ describe('lengths for the default toy model (context 128, vocabulary 512)', () =
   it('leaves room for a complete answer to every eval prompt', () => {
     const { test, dev, dialogue } = evalSet(world, spec);
     for (const item of [...test, ...dev, ...dialogue]) {
-      const prompt = encodePrompt(item.turns, tok, 'sft', []).length;
+      const prompt = encodePrompt(item.turns, tok, 'sft', [], spec.data.template).length;
       const answer = tok.encode(item.truth.reference).length + 1; // + EOT
       expect(prompt + answer).toBeLessThanOrEqual(120);
       if (item.task === 'profile' || item.task === 'howto') expect(answer).toBeLessThanOrEqual(100);

@@ -1,6 +1,12 @@
 // The judge, pinned level by level with hand-written responses, plus preference and score summaries.
 import { describe, expect, it } from 'vitest';
 import { judge, preference, summarize, NO_STOP, type EvalItem } from '../../src/world';
+import { statesFacts } from '../../src/world/judge';
+import { chanceOf } from '../../src/world/facts';
+import { buildWorld } from '../../src/world/generate';
+import { evalSet } from '../../src/world/eval';
+import { summarizeFacts } from '../../src/world/stats';
+import { specWith } from './world-helpers';
 import { tQuantile975 } from '../../src/world/stats';
 
 const fact: EvalItem = {
@@ -15,6 +21,7 @@ const fact: EvalItem = {
     // Other cities; Kima's own work city (Olbury) is true of her, so it is not listed.
     wrong: ['Velmora', 'Nomiford'],
   },
+  chance: 0.1,
 };
 
 const profile: EvalItem = {
@@ -36,6 +43,7 @@ const profile: EvalItem = {
       'Kima Dorsel was born on 3 March 1985 in Tarsby. She studied biology at Velmora University. She works for Tarnex Labs in Olbury.',
     wrong: ['Nomiford', 'Zava University', 'history', 'Bosha Foods'],
   },
+  chance: 0.1,
 };
 
 const howto: EvalItem = {
@@ -55,6 +63,7 @@ const howto: EvalItem = {
       '1. Rinse the morvel in cold water.\n2. Dry the morvel with a linen cloth.\n3. Wrap the morvel in felt.',
     wrong: [],
   },
+  chance: 0.1,
 };
 howto.truth.facts = howto.truth.steps!.map((s, i) => ({ key: `step${i + 1}`, value: s }));
 
@@ -70,6 +79,7 @@ const verifyNo: EvalItem = {
     reference: 'No, Kima Dorsel was born in Tarsby.',
     wrong: ['Nomiford'],
   },
+  chance: 0.1,
 };
 
 const compare: EvalItem = {
@@ -88,6 +98,7 @@ const compare: EvalItem = {
       'No, Kima Dorsel studied at Velmora University, while Velo Marnik studied at Zava University.',
     wrong: ['Shomu University'],
   },
+  chance: 0.1,
 };
 
 const score = (item: EvalItem, response: string) => judge(item, response).score;
@@ -222,6 +233,89 @@ describe('judge: score levels', () => {
     const r = 'Great question! Kima Dorsel was born in Velmora';
     expect(judge(fact, r)).toEqual(judge(fact, r));
     expect(judge(fact, r).reason.length).toBeLessThanOrEqual(160);
+  });
+});
+
+describe('statesFacts: the facts-right metric', () => {
+  it('counts an answer whatever its form, when every asked fact is stated', () => {
+    expect(statesFacts(fact, 'Kima Dorsel was born in Tarsby.')).toBe(true);
+    expect(
+      statesFacts(fact, 'Great question! Kima Dorsel was born in Tarsby. Hope this helps!'),
+    ).toBe(true);
+    expect(statesFacts(fact, `Kima Dorsel was born in Tarsby and then ${NO_STOP}`)).toBe(true);
+    expect(statesFacts(howto, howto.truth.reference)).toBe(true);
+    expect(statesFacts(verifyNo, verifyNo.truth.reference)).toBe(true);
+    expect(statesFacts(compare, compare.truth.reference)).toBe(true);
+    expect(statesFacts(profile, profile.truth.reference)).toBe(true);
+  });
+
+  it('counts a fact only with the asked person named', () => {
+    expect(statesFacts(fact, 'Tarsby.')).toBe(false);
+    expect(statesFacts(fact, 'She was born in Tarsby.')).toBe(false);
+    expect(statesFacts(fact, 'Velo Marnik was born in Tarsby.')).toBe(false);
+    expect(
+      statesFacts(
+        compare,
+        'No, Kima Dorsel studied at Velmora University, while he studied at Zava University.',
+      ),
+    ).toBe(false);
+  });
+
+  it('refuses a missing fact, a wrong value, a wrong yes/no or steps out of order', () => {
+    expect(statesFacts(fact, 'Kima Dorsel was born in Velmora.')).toBe(false);
+    expect(statesFacts(fact, 'Kima Dorsel was born in Tarsby or Velmora.')).toBe(false);
+    expect(statesFacts(profile, 'Kima Dorsel was born on 3 March 1985 in Tarsby.')).toBe(false);
+    expect(statesFacts(verifyNo, 'Yes, Kima Dorsel was born in Tarsby.')).toBe(false);
+    expect(
+      statesFacts(
+        howto,
+        '1. Dry the morvel with a linen cloth.\n2. Rinse the morvel in cold water.\n3. Wrap the morvel in felt.',
+      ),
+    ).toBe(false);
+  });
+
+  it('gives the share with an interval and the chance level of the same items', () => {
+    const f = summarizeFacts([
+      { factsRight: true, chance: 0.1 },
+      { factsRight: false, chance: 0.2 },
+      { factsRight: true, chance: 0.3 },
+      { factsRight: true, chance: 0.2 },
+    ])!;
+    expect(f.right).toBeCloseTo(0.75);
+    expect(f.chance).toBeCloseTo(0.2);
+    expect(f.n).toBe(4);
+    expect(f.ci95).toBeGreaterThan(0);
+    expect(summarizeFacts([{}])).toBeUndefined();
+  });
+});
+
+describe('chanceOf', () => {
+  const spec = specWith({ world: { people: 200, procedures: 10 } });
+  const world = buildWorld(spec);
+
+  it('is the share of people holding the asked value, and the product over facts', () => {
+    const p = world.people[0];
+    const share = world.people.filter((q) => q.birthCity === p.birthCity).length / 200;
+    const single = { facts: [{ key: 'birthCity', value: p.birthCity }] } as EvalItem['truth'];
+    expect(chanceOf(world, { ...single, format: 'sentence' })).toBeCloseTo(share);
+    const q = world.people[1];
+    const share2 = world.people.filter((x) => x.birthCity === q.birthCity).length / 200;
+    const pair = {
+      format: 'compare',
+      facts: [
+        { key: 'birthCity:A', value: p.birthCity },
+        { key: 'birthCity:B', value: q.birthCity },
+      ],
+    } as EvalItem['truth'];
+    expect(chanceOf(world, pair)).toBeCloseTo(share * share2);
+  });
+
+  it("puts the evaluation set's chance level well below one in ten", () => {
+    const items = evalSet(world, spec).test;
+    const mean = items.reduce((a, x) => a + x.chance, 0) / items.length;
+    expect(mean).toBeGreaterThan(0.01);
+    expect(mean).toBeLessThan(0.15);
+    for (const it of items) expect(it.chance).toBeGreaterThan(0);
   });
 });
 

@@ -137,7 +137,7 @@ describe('sftSet', () => {
     for (let i = 0; i < 300; i++) {
       const task = SINGLE_TURN[i % SINGLE_TURN.length];
       const item = GENERATORS[task](rng, pool);
-      const evalItem = { id: `t${i}`, task, turns: item.turns, truth: item.truth };
+      const evalItem = { id: `t${i}`, task, turns: item.turns, truth: item.truth, chance: 0 };
       expect(judge(evalItem, item.truth.reference).score).toBe(6);
       const flaw = FLAWS[i % FLAWS.length];
       const v = judge(evalItem, flawedResponse(item, flaw, pool, rng));
