@@ -22,10 +22,10 @@ const micro: Spec = (() => {
     backend: 'wasm',
     world: { people: 16, procedures: 2 },
     data: { vocabSize: 300, augmentation: 1 },
-    model: { nLayer: 1, nEmbd: 32, nHead: 2, blockSize: 32 },
+    model: { nLayer: 1, nEmbd: 32, nHead: 2, blockSize: 256 },
     pretrain: { steps: 600, batchSize: 4, warmupSteps: 2 },
     finetune: { examples: 8, epochs: 2, batchSize: 4 },
-    eval: { prompts: 10, devPrompts: 0, dialoguePrompts: 0, maxNewTokens: 8 },
+    eval: { prompts: 10, devPrompts: 0, dialoguePrompts: 0, maxNewTokens: 128 },
     sweep: { axes: [{ path: 'finetune.examples', values: [4, 8] }] },
   });
   if (!r.ok) throw new Error(r.errors.join('; '));

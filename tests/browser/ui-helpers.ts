@@ -37,10 +37,10 @@ export async function axeViolations(page: Page): Promise<string[]> {
 export const MICRO = {
   world: { people: 16, procedures: 2 },
   data: { vocabSize: 300, augmentation: 1 },
-  model: { nLayer: 1, nEmbd: 32, nHead: 2, blockSize: 64 },
+  model: { nLayer: 1, nEmbd: 32, nHead: 2, blockSize: 256 },
   pretrain: { steps: 6, batchSize: 2, warmupSteps: 0, lr: 0.01 },
   finetune: { epochs: 1, batchSize: 4 },
-  eval: { prompts: 10, devPrompts: 0, dialoguePrompts: 0, maxNewTokens: 8 },
+  eval: { prompts: 10, devPrompts: 0, dialoguePrompts: 0, maxNewTokens: 128 },
   sweep: {
     axes: [
       { path: 'finetune.examples', values: [4, 8] },

@@ -46,9 +46,9 @@ function spec(over: SpecInput = {}): Spec {
   const r = parseSpec({
     backend: 'cpu',
     world: { people: 16, procedures: 2 },
-    model: { nLayer: 1, nEmbd: 32, nHead: 2, blockSize: 32 },
+    model: { nLayer: 1, nEmbd: 32, nHead: 2, blockSize: 256 },
     pretrain: { steps: 4, batchSize: 4, warmupSteps: 0 },
-    eval: { prompts: 10, devPrompts: 0, dialoguePrompts: 0, maxNewTokens: 8 },
+    eval: { prompts: 10, devPrompts: 0, dialoguePrompts: 0, maxNewTokens: 128 },
     ...over,
     data: { vocabSize: 300, augmentation: 1, ...over.data },
     finetune: { examples: 3, epochs: 2, batchSize: 2, ...over.finetune },
@@ -125,7 +125,7 @@ describe('data build from imported conversations', () => {
     const rows = finetuneRows(three, tok, 32);
     expect(rows.rows).toBe(3);
     expect(tok.decode(Array.from(rows.ids.subarray(0, 33)))).toContain(
-      '<|assistant|>Quokka fact 0',
+      '\nAssistant: Quokka fact 0',
     );
   });
 

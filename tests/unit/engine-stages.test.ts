@@ -13,10 +13,10 @@ function spec(over: SpecInput = {}): Spec {
     backend: 'cpu',
     world: { people: 16, procedures: 2 },
     data: { vocabSize: 300, augmentation: 1 },
-    model: { nLayer: 1, nEmbd: 32, nHead: 2, blockSize: 32 },
+    model: { nLayer: 1, nEmbd: 32, nHead: 2, blockSize: 256 },
     pretrain: { steps: 12, batchSize: 4, warmupSteps: 2 },
     finetune: { examples: 8, epochs: 2, batchSize: 4 },
-    eval: { prompts: 10, devPrompts: 0, dialoguePrompts: 0, maxNewTokens: 12 },
+    eval: { prompts: 10, devPrompts: 0, dialoguePrompts: 0, maxNewTokens: 128 },
   };
   const r = parseSpec({
     ...base,
@@ -76,10 +76,10 @@ describe('engine stages', () => {
   it('chooses the fine-tuned checkpoint with the best dev-set score (LIMA), later on ties', async () => {
     const engine = new Engine();
     const s = spec({
-      backend: 'wasm', // a 128-token context: wasm is the fast CPU path
-      model: { blockSize: 128 },
+      backend: 'wasm', // a 256-token context: wasm is the fast CPU path
+      model: { blockSize: 256 },
       finetune: { examples: 8, epochs: 5, batchSize: 4 },
-      eval: { prompts: 10, devPrompts: 6, dialoguePrompts: 0, maxNewTokens: 12 },
+      eval: { prompts: 10, devPrompts: 6, dialoguePrompts: 0, maxNewTokens: 128 },
     });
     const data = await engine.buildData(s, hooks());
     const pre = await engine.pretrain(s, data, null, hooks());

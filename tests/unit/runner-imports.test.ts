@@ -31,10 +31,10 @@ function spec(text: string, over: SpecInput = {}): Spec {
     backend: 'cpu',
     world: { people: 16, procedures: 2 },
     data: { vocabSize: 300, augmentation: 1, importedSft: refOf(text, 'mine.jsonl') },
-    model: { nLayer: 1, nEmbd: 32, nHead: 2, blockSize: 32 },
+    model: { nLayer: 1, nEmbd: 32, nHead: 2, blockSize: 256 },
     pretrain: { steps: 4, batchSize: 4, warmupSteps: 0 },
     finetune: { examples: 4, epochs: 1, batchSize: 4 },
-    eval: { prompts: 10, devPrompts: 0, dialoguePrompts: 0, maxNewTokens: 8 },
+    eval: { prompts: 10, devPrompts: 0, dialoguePrompts: 0, maxNewTokens: 128 },
     sweep: { axes: [{ path: 'finetune.examples', values: [2, 4] }] },
     ...over,
   });

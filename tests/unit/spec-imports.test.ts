@@ -93,8 +93,8 @@ describe('share links', () => {
     expect(link.length).toBeLessThan(400);
   });
 
-  test('old links open unchanged: no version bump, the same payload for specs without imports', () => {
-    expect(SPEC_VERSION).toBe(1);
+  test('links round-trip, and a spec without imports carries no import field', () => {
+    expect(SPEC_VERSION).toBe(2);
     const plateau = presetSpec('plateau-toy');
     expect(decodeSpec(encodeSpec(plateau))).toEqual({ ok: true, value: plateau });
     expect(encodeSpec(plateau)).not.toContain('imported');
@@ -110,15 +110,16 @@ describe('share links', () => {
 });
 
 describe('stage hashes', () => {
-  test('without imports the ids are the ones caches already hold', () => {
+  test('without imports the ids are stable (pinned: a change here drops every cached stage)', () => {
+    // Last changed by stage code versions (data 2, fine-tune 2, eval 2) and the spec v2 knobs.
     expect(stageIds(defaultSpec())).toEqual({
       world: '308bb7b5ecde939e',
-      data: '90a96cfd350d75a9',
-      pretrain: '81be366ec5900def',
-      finetune: 'a2bb859027d4c87a',
-      eval: '9196da19aa11890b',
+      data: '949e530f75e9a0f1',
+      pretrain: '3bbb70443af02d1f',
+      finetune: '21c87fc023d8a9cf',
+      eval: 'ae64e5d5fc167825',
     });
-    expect(stageIds(presetSpec('plateau-toy')).eval).toBe('2d4b62ea6aeba4df');
+    expect(stageIds(presetSpec('plateau-toy')).eval).toBe('fb7ebeeb2a50536d');
   });
 
   test('an imported corpus changes the data stage and everything after it, by content only', () => {
