@@ -107,7 +107,6 @@ export interface Sample {
   chance?: number;
 }
 
-
 export interface EvalResult {
   stageId: string;
   backend: BackendName;

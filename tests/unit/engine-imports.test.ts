@@ -44,7 +44,7 @@ const ref = (f: ImportFile, count: number) => ({
 
 function spec(over: SpecInput = {}): Spec {
   const r = parseSpec({
-    backend: 'cpu',
+    backend: 'wasm',
     world: { people: 16, procedures: 2 },
     model: { nLayer: 1, nEmbd: 32, nHead: 2, blockSize: 256 },
     pretrain: { steps: 4, batchSize: 4, warmupSteps: 0 },
@@ -122,9 +122,9 @@ describe('data build from imported conversations', () => {
     );
     // Encoded in the chat template with the loss on the assistant's words.
     const tok = tokenizerOf(buildData(three));
-    const rows = finetuneRows(three, tok, 32);
+    const rows = finetuneRows(three, tok, 64);
     expect(rows.rows).toBe(3);
-    expect(tok.decode(Array.from(rows.ids.subarray(0, 33)))).toContain(
+    expect(tok.decode(Array.from(rows.ids.subarray(0, 65)))).toContain(
       '\nAssistant: Quokka fact 0',
     );
   });

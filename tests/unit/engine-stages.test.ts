@@ -10,7 +10,7 @@ import { decodeSafetensors } from '../../src/train/checkpoint';
 
 function spec(over: SpecInput = {}): Spec {
   const base: SpecInput = {
-    backend: 'cpu',
+    backend: 'wasm',
     world: { people: 16, procedures: 2 },
     data: { vocabSize: 300, augmentation: 1 },
     model: { nLayer: 1, nEmbd: 32, nHead: 2, blockSize: 256 },

@@ -11,7 +11,7 @@ import { planSweep, type SweepPlan } from '../../src/runner/plan';
 import type { RunResult } from '../../src/runner/types';
 
 const micro: SpecInput = {
-  backend: 'cpu',
+  backend: 'wasm',
   world: { people: 16, procedures: 2 },
   data: { vocabSize: 300, augmentation: 1 },
   model: { nLayer: 1, nEmbd: 32, nHead: 2, blockSize: 256 },

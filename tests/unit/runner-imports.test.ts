@@ -28,7 +28,7 @@ const refOf = (text: string, name: string) => ({
 
 function spec(text: string, over: SpecInput = {}): Spec {
   const r = parseSpec({
-    backend: 'cpu',
+    backend: 'wasm',
     world: { people: 16, procedures: 2 },
     data: { vocabSize: 300, augmentation: 1, importedSft: refOf(text, 'mine.jsonl') },
     model: { nLayer: 1, nEmbd: 32, nHead: 2, blockSize: 256 },
