@@ -157,6 +157,9 @@ function toyAxis(a: { path: string; values: (string | number | boolean)[] }) {
 
 function toyOf(p: Preset): Preset {
   const override = deepMerge(p.override, toyOverride) as SpecInput;
+  // A preset that needs a longer context (the in-context prompts) keeps it.
+  const context = p.override.model?.blockSize;
+  if (context) override.model = { ...override.model, blockSize: context };
   let axes = (p.override.sweep?.axes ?? []).map(toyAxis);
   if (p.id === 'scale') {
     axes = axes.map((a) => (a.path === 'finetune.examples' ? { ...a, values: [8, 32, 128] } : a));
