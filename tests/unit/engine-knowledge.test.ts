@@ -38,7 +38,7 @@ describe('knowledge probe', () => {
       nLayer: 1,
       nEmbd: 48,
       nHead: 2,
-      blockSize: 64,
+      blockSize: 192,
       vocabSize: tok.vocabSize,
       ffnHidden: 128,
       tiedEmbeddings: true,

@@ -5,7 +5,7 @@ import { Tokenizer } from '../../src/data/tokenizer';
 import { encodeChat, encodePrompt } from '../../src/data/chat';
 import { specWith } from './world-helpers';
 
-describe('lengths for the default toy model (context 128, vocabulary 512)', () => {
+describe('lengths for the default toy model (context 160, vocabulary 512)', () => {
   const spec = specWith({
     finetune: { examples: 2000 },
     data: { quality: 'unfiltered', dialogues: 100 },
@@ -18,11 +18,11 @@ describe('lengths for the default toy model (context 128, vocabulary 512)', () =
     const length = (c: (typeof set)[number]) =>
       encodeChat(c, tok, 10_000, 'assistant', spec.data.template).ids.length;
     const good = set.filter((c) => !c.flaw).map(length);
-    expect(Math.max(...good)).toBeLessThanOrEqual(120);
+    expect(Math.max(...good)).toBeLessThanOrEqual(140);
     expect(good.reduce((a, b) => a + b, 0) / good.length).toBeLessThan(80);
     // A rambling profile may run past the context and be truncated, as LIMA truncates: rarely.
     const flawed = set.filter((c) => c.flaw).map(length);
-    expect(flawed.filter((n) => n > 128).length / flawed.length).toBeLessThan(0.05);
+    expect(flawed.filter((n) => n > 160).length / flawed.length).toBeLessThan(0.05);
   });
 
   it('leaves room for a complete answer to every eval prompt', () => {
@@ -30,7 +30,7 @@ describe('lengths for the default toy model (context 128, vocabulary 512)', () =
     for (const item of [...test, ...dev, ...dialogue]) {
       const prompt = encodePrompt(item.turns, tok, 'sft', [], spec.data.template).length;
       const answer = tok.encode(item.truth.reference).length + 1; // + EOT
-      expect(prompt + answer).toBeLessThanOrEqual(120);
+      expect(prompt + answer).toBeLessThanOrEqual(150);
       if (item.task === 'profile' || item.task === 'howto') expect(answer).toBeLessThanOrEqual(100);
     }
   });
