@@ -1,6 +1,7 @@
 // Results files: validated on load with a clear message, merged across shards, and tabled per condition.
 import * as v from 'valibot';
-import { parseSpec, type Result } from '../spec';
+import { parseSpec, shapeIssues, type Result } from '../spec';
+
 import { summarize } from '../world/stats';
 import { TASK_TYPES } from '../world/types';
 import { planSweep } from './plan';
@@ -21,11 +22,26 @@ const Num = v.pipe(
   v.transform((x) => x ?? NaN),
 );
 const Facts = v.object({ right: Num, ci95: Num, chance: Num, n: Num });
+/** A judged number within bounds, or null (written for NaN: no responses, an interval over one). */
+const Within = (min: number, max: number, whole = false) =>
+  v.pipe(
+    v.nullable(
+      v.pipe(
+        v.number(),
+        v.finite('must be a finite number'),
+        v.minValue(min, `must be at least ${min}`),
+        v.maxValue(max, `must be at most ${max}`),
+        v.check((x) => !whole || Number.isInteger(x), 'must be a whole number'),
+      ),
+    ),
+    v.transform((x) => x ?? NaN),
+  );
+/** Bounded like a link's summary: the judge scores 1–6, intervals are non-negative, counts whole. */
 const Summary = v.object({
-  mean: Num,
-  ci95: Num,
-  n: Num,
-  excellent: Num,
+  mean: Within(1, 6),
+  ci95: Within(0, 1e3),
+  n: Within(0, 1e9, true),
+  excellent: Within(0, 1),
   facts: v.optional(Facts),
 });
 const LossPointSchema = v.object({
@@ -141,6 +157,8 @@ export function parseResultsFile(text: string, name = 'the file'): Result<Result
     return fail(
       `${name} was written by a newer LIMA Lab (results version ${head.version}; this one reads ${RESULTS_VERSION})`,
     );
+  const shape = shapeIssues(FileSchema, json);
+  if (shape.length) return fail(`${name} is damaged: ${shape.slice(0, 5).join('; ')}`);
   const r = v.safeParse(FileSchema, json);
   if (!r.success) {
     const lines = r.issues

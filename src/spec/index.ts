@@ -9,3 +9,4 @@ export * from './introspect';
 export * from './imported';
 export * from './limits';
 export * from './cost';
+export * from './shape';

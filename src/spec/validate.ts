@@ -1,6 +1,7 @@
 // Parse unknown input into a Spec, with every problem spelled out as "path: what is wrong".
 import * as v from 'valibot';
 import { SpecSchema, type Spec } from './schema';
+import { shapeIssues } from './shape';
 
 export type Result<T> = { ok: true; value: T } | { ok: false; errors: string[] };
 
@@ -21,8 +22,21 @@ function preview(x: unknown): string {
   return s.length > 40 ? s.slice(0, 37) + '…' : s;
 }
 
-export function parseSpec(input: unknown): Result<Spec> {
-  const r = v.safeParse(SpecSchema, input);
+/**
+ * `input` checked against `schema`, shape first: a value whose shape is not what it claims (a list
+ * for a section) is refused whole, never read as that section's defaults.
+ */
+export function parseWith<S extends v.GenericSchema>(
+  schema: S,
+  input: unknown,
+): Result<v.InferOutput<S>> {
+  const shape = shapeIssues(schema, input);
+  if (shape.length) return { ok: false, errors: shape };
+  const r = v.safeParse(schema, input);
   if (r.success) return { ok: true, value: r.output };
   return { ok: false, errors: formatIssues(r.issues) };
+}
+
+export function parseSpec(input: unknown): Result<Spec> {
+  return parseWith(SpecSchema, input);
 }

@@ -123,6 +123,30 @@ describe('results files', () => {
     damaged.runs[1].summary.mean = 'high';
     const d = parseResultsFile(JSON.stringify(damaged), 'c.json');
     expect(!d.ok && d.errors[0]).toMatch(/^c\.json is damaged: runs\.1\.summary\.mean/);
+    // Tampered like a link: absurd numbers and lists where objects belong are refused by path.
+    for (const [edit, why] of [
+      [
+        (f: typeof damaged) => (f.runs[1].summary.mean = 1e308),
+        /runs\.1\.summary\.mean: must be at most 6/,
+      ],
+      [
+        (f: typeof damaged) => (f.runs[0].summary.n = -3),
+        /runs\.0\.summary\.n: must be at least 0/,
+      ],
+      [
+        (f: typeof damaged) => (f.runs[0].byTask = []),
+        /runs\.0\.byTask: must be an object of settings, not a list/,
+      ],
+      [
+        (f: typeof damaged) => (f.runs[0].summary = [5, 0.1, 4, 0]),
+        /runs\.0\.summary: must be an object/,
+      ],
+    ] as const) {
+      const t = JSON.parse(text);
+      edit(t);
+      const out = parseResultsFile(JSON.stringify(t), 't.json');
+      expect(!out.ok && out.errors[0]).toMatch(why);
+    }
     const newer = { ...file, version: 99 };
     expect(!parseResultsFile(JSON.stringify(newer), 'n.json').ok).toBe(true);
     const stray = JSON.parse(text);
