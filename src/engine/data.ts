@@ -12,7 +12,6 @@ import type { SftRows } from './sft-batches';
 import { Rng } from '../util/rng';
 import type { Conversation } from '../world/types';
 import { importedConversations, importedDocs } from './imports';
-import { promptBudgetProblem } from './prompts';
 
 /** The last world, corpus documents and packed rows: a sweep's runs share them, so build each once. */
 let world: { id: string; world: World } | null = null;
@@ -58,9 +57,6 @@ export function buildData(spec: Spec): DataArtifact {
   const w = worldOf(spec);
   const docs = corpusDocs(spec);
   const tok = Tokenizer.train(docs, spec.data.vocabSize);
-  // Refused before any training: a prompt is never cut, so it must fit with its answer.
-  const problem = promptBudgetProblem(spec, w, tok);
-  if (problem) throw new Error(problem);
   const chars = docs.reduce((n, d) => n + d.length, 0);
   const tokens = docs.reduce((n, d) => n + tok.encode(d).length, 0);
   return {

@@ -77,7 +77,7 @@ export async function generate(
   if (prompts.length === 0) return [];
   const { blockSize, nLayer, nEmbd: C } = model.cfg;
   // Prompts are never cut: a cut prompt loses its question (and its scores mean nothing). The
-  // evaluation checks beforehand that every prompt and its answer fit (`checkPromptsFit`).
+  // evaluation checks first that every prompt and its answer fit (`promptBudgetProblem`).
   const rows = prompts;
   const L = Math.max(1, ...rows.map((r) => r.length));
   if (L >= blockSize)

@@ -95,8 +95,8 @@ describe('engine worker', () => {
       backend: 'wasm',
       world: { people: 40, procedures: 4 },
       data: { vocabSize: 320, augmentation: 2 },
-      // The toy preset's 128-token context: every SFT example fits, EOT included.
-      model: { preset: 'toy' },
+      // A 256-token context: every SFT example and every evaluation prompt with its answer fit.
+      model: { preset: 'toy', blockSize: 256 },
       pretrain: { steps: 150, batchSize: 8, warmupSteps: 10 },
       finetune: { examples: 32, epochs: 10, batchSize: 8, lr: 5e-3 },
       eval: { prompts: 20, devPrompts: 0, dialoguePrompts: 0, maxNewTokens: 96 },

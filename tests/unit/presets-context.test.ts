@@ -43,11 +43,16 @@ describe('presets', () => {
     120_000,
   );
 
-  it('a context too short for the prompts is refused before any training, naming the knob', () => {
+  it('a context too short for the prompts is refused, naming the knob', () => {
     const spec = presetSpec('plateau-toy');
+    const tok = tokenizerOf(buildData(spec));
     const short = { ...spec, model: { ...spec.model, blockSize: 64 } };
-    expect(() => buildData(short)).toThrow(/model\.blockSize to at least \d+/);
+    expect(promptBudgetProblem(short, worldOf(spec), tok)).toMatch(
+      /model\.blockSize to at least \d+/,
+    );
     const tight = { ...spec, eval: { ...spec.eval, maxNewTokens: 8 } };
-    expect(() => buildData(tight)).toThrow(/eval\.maxNewTokens to at least \d+/);
+    expect(promptBudgetProblem(tight, worldOf(spec), tok)).toMatch(
+      /eval\.maxNewTokens to at least \d+/,
+    );
   });
 });
