@@ -1,4 +1,5 @@
 // The knowledge probe: how many held-out people's facts the pretrained model completes from its own training text.
+import { encodePrompt } from '../data/chat';
 import type { Tokenizer } from '../data/tokenizer';
 import { generate } from '../model/generate';
 import type { Llama } from '../model/llama';
@@ -7,6 +8,7 @@ import { ASK } from '../world/templates';
 import type { KnowledgeProbe, ScoreSummary } from './api';
 import type { Spec } from '../spec';
 import { evalSet } from '../world/eval';
+import type { EvalItem } from '../world/types';
 import { summarizeSamples } from '../world/stats';
 import { answerAndJudge } from './evaluate';
 
@@ -44,7 +46,7 @@ async function recall(
   const longest = Math.max(...probes.map((p) => tok.encode(` ${p.fact}`).length));
   const gens = await generate(
     model,
-    probes.map((p) => Int32Array.from([tok.special.bos, ...tok.encode(p.prompt)])),
+    probes.map((p) => promptIds(tok, p.prompt)),
     {
       temperature: 0,
       topP: 1,
@@ -57,6 +59,25 @@ async function recall(
   return gens.filter((g, i) =>
     tok.decode(Array.from(g.ids)).trimStart().startsWith(probes[i]!.fact),
   ).length;
+}
+
+const promptIds = (tok: Tokenizer, prompt: string) =>
+  Int32Array.from([tok.special.bos, ...tok.encode(prompt)]);
+
+/**
+ * The probes whose prompt and fact fit the model's context: a prompt is never cut, and a tiny
+ * context (kernel tests, micro sweeps) asks fewer facts rather than failing the pretraining stage.
+ * `total` says how many were asked.
+ */
+function fitting(
+  model: Llama,
+  tok: Tokenizer,
+  probes: readonly { prompt: string; fact: string }[],
+): { prompt: string; fact: string }[] {
+  return probes.filter(
+    (p) =>
+      promptIds(tok, p.prompt).length + tok.encode(` ${p.fact}`).length + 1 <= model.cfg.blockSize,
+  );
 }
 
 /**
@@ -72,13 +93,18 @@ export async function knowledgeProbe(
   docs: readonly string[],
   spec: Spec,
 ): Promise<KnowledgeProbe> {
-  const inBio = probePrompts(world, docs).map((p) => ({ prompt: p.prefix, fact: p.fact }));
-  const asked = askedPrompts(world);
+  const inBio = fitting(
+    model,
+    tok,
+    probePrompts(world, docs).map((p) => ({ prompt: p.prefix, fact: p.fact })),
+  );
+  const asked = fitting(model, tok, askedPrompts(world));
+  const zero = await zeroShot(model, tok, world, spec);
   return {
     recalled: await recall(model, tok, inBio),
     total: inBio.length,
     asked: { recalled: await recall(model, tok, asked), total: asked.length },
-    zeroShot: await zeroShot(model, tok, world, spec),
+    ...(zero ? { zeroShot: zero } : {}),
   };
 }
 
@@ -87,21 +113,32 @@ export const ZERO_SHOT_PROMPTS = 60;
 
 /**
  * The base model's own answers in the chat template, greedy, judged like a fine-tuned model's: how
- * aligned the base already is. The first test prompts of a 60-prompt evaluation set, no dialogues.
+ * aligned the base already is. The first test prompts of a 60-prompt evaluation set, no dialogues,
+ * those that fit the context with a reference-length answer (none: no zero-shot probe).
+ * The answer budget is the longest reference answer plus its end-of-turn token, not
+ * `eval.maxNewTokens`: the pretraining stage's hash leaves the eval settings out, so its result may
+ * not depend on them (and a base that never stops costs no more than a full answer's length).
  */
 async function zeroShot(
   model: Llama,
   tok: Tokenizer,
   world: World,
   spec: Spec,
-): Promise<ScoreSummary> {
+): Promise<ScoreSummary | undefined> {
   const eval_ = { ...spec.eval, prompts: ZERO_SHOT_PROMPTS, devPrompts: 0, dialoguePrompts: 0 };
-  const items = evalSet(world, { ...spec, eval: eval_ }).test;
+  const answerLength = (x: EvalItem) => tok.encode(` ${x.truth.reference}`).length + 1;
+  const items = evalSet(world, { ...spec, eval: eval_ }).test.filter(
+    (x) =>
+      encodePrompt(x.turns, tok, 'sft', [], spec.data.template).length + answerLength(x) <=
+      model.cfg.blockSize,
+  );
+  if (items.length === 0) return undefined;
+  const maxNewTokens = Math.max(...items.map(answerLength));
   const samples = await answerAndJudge(model, tok, items, {
     method: 'sft',
     template: spec.data.template,
     shots: [],
-    sampling: { ...eval_, temperature: 0, topP: 1, repetitionPenalty: 1 },
+    sampling: { ...eval_, maxNewTokens, temperature: 0, topP: 1, repetitionPenalty: 1 },
     samples: 1,
     seed: 0,
   });

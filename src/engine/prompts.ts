@@ -5,6 +5,8 @@ import { resolveModel, type Spec } from '../spec';
 import { evalSet } from '../world/eval';
 import type { World } from '../world/generate';
 import { fewShotExamples } from '../world/sft';
+import type { DataArtifact } from './api';
+import { tokenizerOf, worldOf } from './data';
 
 export interface PromptBudget {
   /** Tokens of the longest prompt the model is asked to continue. */
@@ -45,4 +47,12 @@ export function promptBudgetProblem(spec: Spec, world: World, tok: Tokenizer): s
   if (b.longestAnswer > spec.eval.maxNewTokens)
     return `the longest reference answer takes ${b.longestAnswer} tokens but eval.maxNewTokens is ${spec.eval.maxNewTokens}: raise eval.maxNewTokens to at least ${b.longestAnswer}`;
   return null;
+}
+
+/**
+ * The same check from the data stage's artifact: the runner asks it for every run before any
+ * training starts, so a spec whose prompts do not fit is refused in seconds, not after pretraining.
+ */
+export function promptFitProblem(spec: Spec, data: DataArtifact): string | null {
+  return promptBudgetProblem(spec, worldOf(spec), tokenizerOf(data));
 }

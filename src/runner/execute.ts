@@ -11,6 +11,7 @@ import type {
   TrainResult,
 } from '../engine/api';
 import { stageIds } from '../spec';
+import { promptFitProblem } from '../engine/prompts';
 import { isQuotaError, type Store } from '../store/store';
 import type { StageRecord, TrainRecord } from '../store/db';
 import { asPlanned, type StagePlanStatus } from './cache';
@@ -117,6 +118,20 @@ export class Executor {
       }
       return p;
     };
+    // Every prompt must fit with its answer: refuse before any training, not when evaluation starts.
+    for (const run of plan.runs) {
+      const evalStage = byId.get(run.stages.eval)!;
+      if (statuses.get(evalStage.stageId) === 'cached') continue;
+      const problem = promptFitProblem(
+        evalStage.spec,
+        await this.dataOf(this.dataStageOf(evalStage)),
+      );
+      if (problem) {
+        const error = `${run.condition}, ${run.examples} examples: ${problem}`;
+        this.o.onEvent({ type: 'run-failed', runId: run.id, error });
+        throw new Error(error);
+      }
+    }
     for (const run of plan.runs) {
       const evalStage = byId.get(run.stages.eval)!;
       if (statuses.get(evalStage.stageId) === 'cached') {

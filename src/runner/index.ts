@@ -8,6 +8,7 @@ export {
   resultsFileOf,
   formatTable,
 } from './results';
-export { verdictOf, verdictText, wilson, type Outcome, type Verdict } from './verdict';
+export { verdictOf, verdictText, type Outcome, type Verdict } from './verdict';
+export { wilson } from '../world/stats';
 export { summarizeForLink, decodeLinkSummary } from './link';
 export { planSweep, shardRuns, parseShard, conditionOf, sweepIdOf, type SweepPlan } from './plan';

@@ -2,10 +2,9 @@
 import * as v from 'valibot';
 import { parseSpec, shapeIssues, type Result } from '../spec';
 
-import { summarize } from '../world/stats';
+import { shareOf, summarize } from '../world/stats';
 import { TASK_TYPES } from '../world/types';
 import { planSweep } from './plan';
-import { wilson } from './verdict';
 import {
   RESULTS_FORMAT,
   RESULTS_VERSION,
@@ -248,8 +247,7 @@ function poolFacts(rs: RunResult[]): TableRow['facts'] {
   if (!parts.length || n === 0) return undefined;
   const right = parts.reduce((a, f) => a + f.right * f.n, 0) / n;
   const chance = parts.reduce((a, f) => a + f.chance * f.n, 0) / n;
-  const w = wilson(right, n);
-  return { right, chance, n, ci95: w ? (w.hi - w.lo) / 2 : NaN };
+  return shareOf(right, n, chance);
 }
 
 function examplesOfResult(r: RunResult): number {

@@ -1,5 +1,6 @@
 // The verdict rule: what LIMA found, what a sweep's table shows, and whether it reproduced — one rule for the page, the lab and the docs.
 import type { TableRow } from './types';
+import { wilson } from '../world/stats';
 
 /**
  * "reproduced": LIMA's effect, with the 95% intervals apart (or, for a plateau, the top step
@@ -43,16 +44,6 @@ const ok = (m: Measure | null): m is Measure => m !== null && Number.isFinite(m.
 function scoreOf(r: TableRow | undefined): Measure | null {
   if (!r || !Number.isFinite(r.mean) || !Number.isFinite(r.ci95)) return null;
   return { value: r.mean, lo: r.mean - r.ci95, hi: r.mean + r.ci95 };
-}
-
-/** Wilson's 95% interval of a share: honest at 0% and 100%, where the normal one collapses. */
-export function wilson(share: number, n: number): Measure | null {
-  if (!(n > 0) || !Number.isFinite(share)) return null;
-  const z = 1.959964;
-  const k = share * n;
-  const centre = (k + (z * z) / 2) / (n + z * z);
-  const half = (z * Math.sqrt((k * (n - k)) / n + (z * z) / 4)) / (n + z * z);
-  return { value: share, lo: Math.max(0, centre - half), hi: Math.min(1, centre + half) };
 }
 
 /** The facts-right share when the judge reported it, else null. */

@@ -3,7 +3,7 @@
 export interface FactsSummary {
   /** Share of answers that state every asked fact (0–1). */
   right: number;
-  /** Half-width of the 95% confidence interval of that share. */
+  /** Half-width of the share's 95% confidence interval (Wilson's; see `wilson`). */
   ci95: number;
   /** Mean chance level of the same items (0–1): answering about a random entity. */
   chance: number;
@@ -66,17 +66,36 @@ export function summarize(scores: readonly number[]): ScoreSummary {
 }
 
 /**
- * The facts-right share of judged answers with its 95% interval (the same t-interval, over 0/1
- * outcomes) and the mean chance level of the same items; undefined when no answer carries it.
+ * Wilson's 95% interval of a share of n outcomes: honest at 0% and 100%, where the normal (or t)
+ * interval collapses to nothing. The one interval for every share the lab reports.
+ */
+export function wilson(share: number, n: number): { value: number; lo: number; hi: number } | null {
+  if (!(n > 0) || !Number.isFinite(share)) return null;
+  const z = 1.959964;
+  const k = share * n;
+  const centre = (k + (z * z) / 2) / (n + z * z);
+  const half = (z * Math.sqrt((k * (n - k)) / n + (z * z) / 4)) / (n + z * z);
+  return { value: share, lo: Math.max(0, centre - half), hi: Math.min(1, centre + half) };
+}
+
+/** A share with its Wilson interval's half-width (what the tables print after ±). */
+export function shareOf(right: number, n: number, chance: number): FactsSummary {
+  const w = wilson(right, n);
+  return { right, ci95: w ? (w.hi - w.lo) / 2 : NaN, chance, n };
+}
+
+/**
+ * The facts-right share of judged answers with its 95% interval (Wilson's) and the mean chance
+ * level of the same items; undefined when no answer carries it.
  */
 export function summarizeFacts(
   samples: readonly { factsRight?: boolean; chance?: number }[],
 ): FactsSummary | undefined {
   const known = samples.filter((s) => s.factsRight !== undefined);
   if (known.length === 0) return undefined;
-  const s = summarize(known.map((x) => (x.factsRight ? 1 : 0)));
+  const right = known.filter((x) => x.factsRight).length / known.length;
   const chance = known.reduce((a, x) => a + (x.chance ?? 0), 0) / known.length;
-  return { right: s.mean, ci95: s.ci95, chance, n: s.n };
+  return shareOf(right, known.length, chance);
 }
 
 /** Scores and facts together: what a run or a task type reports. */

@@ -217,7 +217,7 @@ describe('a micro sweep in the page', () => {
   });
 
   test('a sweep interrupted by a reload is offered for resumption and finishes', async () => {
-    const spec = parseSpec({ ...MICRO, seed: 5, pretrain: { ...MICRO.pretrain, steps: 400 } });
+    const spec = parseSpec({ ...MICRO, seed: 5, pretrain: { ...MICRO.pretrain, steps: 120 } });
     if (!spec.ok) throw new Error(spec.errors.join('; '));
     const other = await browser.newContext({ viewport: { width: 1366, height: 768 } });
     const { page: p, errors: errs } = await openPage(other, `#s=${encodeSpec(spec.value)}`);

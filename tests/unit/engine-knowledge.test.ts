@@ -51,6 +51,13 @@ describe('knowledge probe', () => {
     expect(before.asked!.total).toBe(Math.min(25, heldOut) * ATTRIBUTES.length);
     expect(before.zeroShot!.n).toBe(60);
     expect(before.zeroShot!.facts!.right).toBe(0);
+    // A context too short for most prompts asks only those that fit, and no prompt is cut.
+    const tiny = freshTrainer({ ...cfg, blockSize: 36 }, 3);
+    const short = await knowledgeProbe(tiny.trainer.model, tok, world, docs, spec);
+    expect(short.asked!.total).toBeGreaterThan(0);
+    expect(short.asked!.total).toBeLessThan(before.asked!.total);
+    expect(short.zeroShot?.n ?? 0).toBeLessThan(60);
+    tiny.release();
     untrained.release();
     // One biography, packed as in pretraining and repeated until it is learned by heart.
     const rows = packBlocks(

@@ -77,6 +77,16 @@ beforeAll(async () => {
 });
 
 describe('executor', () => {
+  it('refuses a sweep whose evaluation prompts do not fit before any training, naming the knob', async () => {
+    const store = await freshStore();
+    const p = plan(spec({ ...micro, model: { ...micro.model, blockSize: 64 } }));
+    const r = await execute(store, p);
+    expect(r.outcome).toMatch(/^failed: .*4 examples: .*raise model\.blockSize to at least \d+/);
+    // Only the data stage ran: the tokenizer is what counts the prompts' tokens.
+    expect(r.started.map((e) => (e as { stageId: string }).stageId)).toEqual([p.stages[0].stageId]);
+    expect(r.events.some((e) => e.type === 'run-failed')).toBe(true);
+  });
+
   it('computes shared stages once, then the same spec again computes nothing', async () => {
     const store = await freshStore();
     const p = plan(spec());

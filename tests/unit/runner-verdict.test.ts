@@ -1,7 +1,8 @@
 // The verdict rule on hand-made tables (each outcome of each experiment) and on every table in docs/RESULTS.md.
 import { readFileSync } from 'node:fs';
 import { describe, expect, test } from 'vitest';
-import { verdictOf, verdictText, wilson, type Outcome } from '../../src/runner/verdict';
+import { verdictOf, verdictText, type Outcome } from '../../src/runner/verdict';
+import { wilson } from '../../src/world/stats';
 import type { TableRow } from '../../src/runner/types';
 
 const row = (

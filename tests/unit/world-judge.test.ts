@@ -284,7 +284,11 @@ describe('statesFacts: the facts-right metric', () => {
     expect(f.right).toBeCloseTo(0.75);
     expect(f.chance).toBeCloseTo(0.2);
     expect(f.n).toBe(4);
-    expect(f.ci95).toBeGreaterThan(0);
+    // Wilson's interval for 3 of 4: 30.1%–95.4%, so the half-width is 32.7 points.
+    expect(f.ci95).toBeCloseTo(0.3266, 3);
+    // At 0 of 20 the interval still has width (0–16.1%), where a t-interval would say ±0.
+    const none = summarizeFacts(Array.from({ length: 20 }, () => ({ factsRight: false })))!;
+    expect(none.ci95).toBeCloseTo(0.0806, 3);
     expect(summarizeFacts([{}])).toBeUndefined();
   });
 });
