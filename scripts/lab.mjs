@@ -173,6 +173,7 @@ async function run(arg) {
               : ''),
         );
     }
+    printFactsByTask(out.file?.runs ?? []);
     printBreakdown(out.breakdown);
     console.log(
       `${out.status}: ${out.runs} runs; stages computed ${out.computed}, from cache ${out.cached}, resumed ${out.resumed}; ` +
@@ -188,6 +189,27 @@ async function run(arg) {
     if (out.status !== 'done') process.exitCode = 1;
   } finally {
     await stop();
+  }
+}
+
+/**
+ * Held-out facts right per task type and run, beside each type's chance level: a single fact is
+ * far easier than a six-fact profile, so the pooled share alone hides where knowledge surfaces.
+ */
+function printFactsByTask(runs) {
+  const rows = runs.filter((r) => Object.values(r.byTask ?? {}).some((s) => s.facts));
+  if (rows.length === 0) return;
+  console.log('held-out facts right by task (answers right/asked, chance):');
+  for (const r of rows) {
+    const cells = Object.entries(r.byTask)
+      .filter(([, s]) => s.facts)
+      .map(([task, s]) => {
+        const f = s.facts;
+        return `${task} ${Math.round(f.right * f.n)}/${f.n} (${(100 * f.chance).toFixed(1)}%)`;
+      });
+    const f = r.spec.finetune;
+    const n = f.method === 'sft' ? f.examples : f.method === 'few-shot' ? f.fewShot : 0;
+    console.log(`  ${r.condition || 'all'}, ${f.method} ${n}, seed ${f.seed}: ${cells.join(', ')}`);
   }
 }
 
