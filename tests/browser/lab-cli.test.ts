@@ -79,7 +79,7 @@ describe('npm run lab', () => {
     expect(first.out).toMatch(/\n\s+eval\s+2 stages\s+[\d.]+ s, [\d,]+ generated tokens\/s\n/);
     // Facts right per task type and run, each with its chance level.
     expect(first.out).toMatch(
-      /held-out facts right by task \(answers right\/asked, chance\):\n {2}all, sft 4, seed 1: fact \d+\/\d+ \(\d+\.\d%\)/,
+      /held-out facts right by task \(answers right\/asked, chance\):\n {2}all, sft 4, seed \d+: fact \d+\/\d+ \(\d+\.\d%\)/,
     );
     const file = parseResultsFile(readFileSync(join(dir, 'whole.json'), 'utf8'), 'whole.json');
     expect(file.ok ? file.value.runs.map((r) => r.summary.n) : file.errors).toEqual([10, 10]);
