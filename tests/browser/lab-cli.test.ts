@@ -7,18 +7,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { encodeSpec, parseSpec } from '../../src/spec';
 import { parseResultsFile } from '../../src/runner/results';
+import { MICRO_SPEC } from '../fixtures/micro-spec';
 
 const micro = (() => {
-  const r = parseSpec({
-    backend: 'wasm',
-    world: { people: 16, procedures: 2 },
-    data: { vocabSize: 300, augmentation: 1 },
-    model: { nLayer: 1, nEmbd: 32, nHead: 2, blockSize: 256 },
-    pretrain: { steps: 30, batchSize: 4, warmupSteps: 2 },
-    finetune: { examples: 8, epochs: 2, batchSize: 4 },
-    eval: { prompts: 10, devPrompts: 0, dialoguePrompts: 0, maxNewTokens: 128 },
-    sweep: { axes: [{ path: 'finetune.examples', values: [4, 8] }] },
-  });
+  const r = parseSpec(MICRO_SPEC);
   if (!r.ok) throw new Error(r.errors.join('; '));
   return r.value;
 })();

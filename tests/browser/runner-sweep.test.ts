@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { baseUrl, launch, openPage, withModule } from './harness';
 import { parseSpec, type Spec } from '../../src/spec';
+import { MICRO_SPEC } from '../fixtures/micro-spec';
 import type { SweepState } from '../../src/runner/types';
 
 let browser: Browser;
@@ -20,14 +21,8 @@ afterAll(async () => {
  */
 const micro: Spec = (() => {
   const r = parseSpec({
-    backend: 'wasm',
-    world: { people: 16, procedures: 2 },
-    data: { vocabSize: 300, augmentation: 1 },
-    model: { nLayer: 1, nEmbd: 32, nHead: 2, blockSize: 256 },
+    ...MICRO_SPEC,
     pretrain: { steps: 150, batchSize: 2, warmupSteps: 2 },
-    finetune: { examples: 8, epochs: 2, batchSize: 4 },
-    eval: { prompts: 10, devPrompts: 0, dialoguePrompts: 0, maxNewTokens: 128 },
-    sweep: { axes: [{ path: 'finetune.examples', values: [4, 8] }] },
   });
   if (!r.ok) throw new Error(r.errors.join('; '));
   return r.value;

@@ -7,17 +7,11 @@ import type { BackendReport, Checkpoint, Hooks, Progress } from '../../src/engin
 import { checkFits } from '../../src/engine/fit';
 import { modelConfig } from '../../src/model/llama';
 import { decodeSafetensors } from '../../src/train/checkpoint';
+import { MICRO_SPEC } from '../fixtures/micro-spec';
 
 function spec(over: SpecInput = {}): Spec {
-  const base: SpecInput = {
-    backend: 'wasm',
-    world: { people: 16, procedures: 2 },
-    data: { vocabSize: 300, augmentation: 1 },
-    model: { nLayer: 1, nEmbd: 32, nHead: 2, blockSize: 256 },
-    pretrain: { steps: 12, batchSize: 4, warmupSteps: 2 },
-    finetune: { examples: 8, epochs: 2, batchSize: 4 },
-    eval: { prompts: 10, devPrompts: 0, dialoguePrompts: 0, maxNewTokens: 128 },
-  };
+  const { sweep: _, ...micro } = MICRO_SPEC;
+  const base: SpecInput = { ...micro, pretrain: { ...micro.pretrain, steps: 12 } };
   const r = parseSpec({
     ...base,
     ...over,

@@ -9,17 +9,9 @@ import { classifyStages } from '../../src/runner/cache';
 import { Executor, type ExecEvent } from '../../src/runner/execute';
 import { planSweep, type SweepPlan } from '../../src/runner/plan';
 import type { RunResult } from '../../src/runner/types';
+import { MICRO_SPEC } from '../fixtures/micro-spec';
 
-const micro: SpecInput = {
-  backend: 'wasm',
-  world: { people: 16, procedures: 2 },
-  data: { vocabSize: 300, augmentation: 1 },
-  model: { nLayer: 1, nEmbd: 32, nHead: 2, blockSize: 256 },
-  pretrain: { steps: 60, batchSize: 4, warmupSteps: 2 },
-  finetune: { examples: 8, epochs: 2, batchSize: 4 },
-  eval: { prompts: 10, devPrompts: 0, dialoguePrompts: 0, maxNewTokens: 128 },
-  sweep: { axes: [{ path: 'finetune.examples', values: [4, 8] }] },
-};
+const micro = { ...MICRO_SPEC, pretrain: { ...MICRO_SPEC.pretrain, steps: 60 } };
 
 function spec(over: SpecInput = micro): Spec {
   const r = parseSpec(over);
