@@ -120,6 +120,8 @@ describe('a micro sweep in the page', () => {
         const runs = await db.getAll('runs');
         for (const r of runs) {
           r.result.samples[0].response = text;
+          // Decoding debris of a byte-level tokenizer: a control byte and an invalid sequence.
+          r.result.samples[1].response = `Druhil\u0017 was born in \uFFFDSonunton.`;
           await db.put('runs', r);
         }
         db.close();
@@ -132,6 +134,10 @@ describe('a micro sweep in the page', () => {
     await first.waitFor();
     expect(await first.textContent()).toBe(payload);
     expect(await page.getByTestId('samples-view').locator('img, b').count()).toBe(0);
+    // Debris is marked as such, in place, and the readable text around it is untouched.
+    const second = page.getByTestId('sample-response').nth(1);
+    expect(await second.textContent()).toBe('Druhil\u2417 was born in \uFFFDSonunton.');
+    expect(await second.locator('mark.debris').allTextContents()).toEqual(['\u2417', '\uFFFD']);
     expect(await page.evaluate(() => (window as { __xss?: number }).__xss)).toBeUndefined();
   });
 
