@@ -9,6 +9,7 @@ export interface Piece {
 /** U+FFFD (an invalid UTF-8 sequence) and C0 control characters other than tab and newline. */
 // eslint-disable-next-line no-control-regex -- matching control bytes is this pattern's purpose
 const DEBRIS = /[\uFFFD\u0000-\u0008\u000B-\u001F\u007F]+/g;
+
 /**
  * The response in pieces, in order. A byte-level tokenizer can emit a lone byte that is no
  * character; shown raw it is invisible or looks like a font glitch, so each such character is
