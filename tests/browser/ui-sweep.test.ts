@@ -61,6 +61,19 @@ describe('a micro sweep in the page', () => {
     await page.getByTestId('plateau-point').first().hover();
     expect(await page.getByTestId('plateau-tooltip').textContent()).toBe(labels[0]);
     expect(await page.locator('[data-testid="results-table"] tbody tr').count()).toBe(2);
+    // Facts right beside the mean, with its interval and chance level; the rubric a click away.
+    const facts = await page.getByTestId('facts-cell').allTextContents();
+    expect(facts).toHaveLength(2);
+    for (const f of facts) expect(f).toMatch(/^\d+\.\d% ± \d+\.\d \(chance \d+\.\d%\)$/);
+    await page.getByTestId('rubric').locator('summary').click();
+    expect(await page.getByTestId('rubric').locator('dt').allTextContents()).toEqual([
+      '6',
+      '5',
+      '4',
+      '3',
+      '2',
+      '1',
+    ]);
     expect(await axeViolations(page)).toEqual([]);
   });
 
