@@ -11,7 +11,7 @@ import { planSweep, type SweepPlan } from '../../src/runner/plan';
 import type { RunResult } from '../../src/runner/types';
 import { MICRO_SPEC } from '../fixtures/micro-spec';
 
-const micro = { ...MICRO_SPEC, pretrain: { ...MICRO_SPEC.pretrain, steps: 60 } };
+const micro = { ...MICRO_SPEC, pretrain: { ...MICRO_SPEC.pretrain, steps: 60, batchSize: 2 } };
 
 function spec(over: SpecInput = micro): Spec {
   const r = parseSpec(over);
