@@ -2,6 +2,7 @@
 import { proxy, wrap, type Remote } from 'comlink';
 import type { EngineApi, Hooks } from '../engine/api';
 import type { EngineLike } from './execute';
+import { watchLife } from './life-lock';
 
 export class WorkerLostError extends Error {
   constructor(why: string) {
@@ -13,7 +14,8 @@ export class WorkerLostError extends Error {
 export interface WorkerHostOptions {
   /**
    * A call that shows no sign of life (no progress, no answer) for this long means the worker
-   * was killed or crashed: a terminated worker never answers, so silence is the only signal.
+   * hangs. A worker that ends is noticed at once by its life lock (life-lock.ts); this watchdog
+   * is for one that lives but never answers.
    */
   stallMs: number;
 }
@@ -29,11 +31,16 @@ export class WorkerHost {
   private readonly timer: ReturnType<typeof setInterval>;
 
   constructor(private readonly o: WorkerHostOptions) {
+    // A name of its own: the worker's life lock is named after it (see life-lock.ts).
+    const name = `engine ${crypto.randomUUID()}`;
     this.worker = new Worker(new URL('../../workers/engine.worker.ts', import.meta.url), {
       type: 'module',
-      name: 'engine',
+      name,
     });
     this.remote = wrap<EngineApi>(this.worker);
+    watchLife(this.worker, name, () =>
+      this.die('the engine worker stopped responding: it ended (closed, killed or out of memory)'),
+    );
     this.worker.addEventListener('error', (e) =>
       this.die(
         `the engine worker crashed: ${e.message || 'it failed to load or threw outside a stage'}`,

@@ -190,24 +190,51 @@ describe('runner', () => {
     await context.close();
   });
 
-  test('a killed engine worker gives a clear message, loses nothing, and the sweep resumes', async () => {
+  test('a worker that ends (terminated from outside mid-pretraining, closed from inside once fine-tuning starts) is named within 20 s; nothing is lost and the sweep resumes', async () => {
     const context = await browser.newContext();
     const { page } = await freshPage(context);
-    await startSweep(page, micro, { opts: { stallMs: 5000 } });
+    // The default watchdog (300 s): the worker's end must be seen by its life lock, not by silence.
+    await startSweep(page, micro);
     await waitForPretrainStep(page, 60);
+    const killedAt = Date.now();
     await page.evaluate(() =>
       (
         globalThis as unknown as { runner: { engineWorker: Worker } }
       ).runner.engineWorker.terminate(),
     );
     const killed = await finish(page);
+    const seenAfter = Date.now() - killedAt;
     expect(killed.status).toBe('failed');
     expect(killed.messages.at(-1)).toMatch(/engine worker stopped responding.*Nothing is lost/);
+    expect(seenAfter).toBeLessThan(20_000);
+
+    // Resumed; this time the worker closes itself while a fine-tune runs.
+    await startSweep(page, micro);
+    await page.waitForFunction(
+      () => {
+        const r = (globalThis as { runner?: { state: SweepState } }).runner;
+        return r?.state.stages.some((x) => x.stage === 'finetune' && x.status === 'running');
+      },
+      null,
+      { timeout: 120_000, polling: 50 },
+    );
+    const closedAt = Date.now();
+    await withModule(page, '/src/runner/life-lock.ts', (m) =>
+      (
+        globalThis as unknown as { runner: { engineWorker: Worker } }
+      ).runner.engineWorker.postMessage({ type: m.CLOSE_YOURSELF }),
+    );
+    const closed = await finish(page);
+    expect(closed.status).toBe('failed');
+    expect(closed.messages.at(-1)).toMatch(/engine worker stopped responding.*Nothing is lost/);
+    expect(Date.now() - closedAt).toBeLessThan(20_000);
+    expect(closed.counters.pretrain.resumed).toBe(1);
+
     await startSweep(page, micro);
     const resumed = await finish(page);
     expect(resumed.status).toBe('done');
     expect(resumed.counters.data.computed).toBe(0);
-    expect(resumed.counters.pretrain.resumed).toBe(1);
+    expect(resumed.counters.pretrain.computed).toBe(0);
     expect(resumed.results).toEqual(whole.results);
     await context.close();
   });
