@@ -24,3 +24,13 @@ export function bytes(n: number | null | undefined): string {
   if (n < 2 ** 30) return `${(n / 2 ** 20).toFixed(1)} MB`;
   return `${(n / 2 ** 30).toFixed(2)} GB`;
 }
+
+/**
+ * The run button's words after a sweep stopped: "Run" when nothing has run yet, "Resume" when
+ * some of it is done (a failure, a cancel or a reload midway), "Run again" only after it finished.
+ */
+export function runButtonText(status: string, fraction: number): string {
+  if (status === 'done') return 'Run again (cached stages are reused)';
+  if (fraction > 0) return 'Resume (finished stages and the last checkpoint are kept)';
+  return 'Run';
+}

@@ -17,7 +17,7 @@ import {
 } from '../../src/ui/series';
 import { LESSONS, lessonSpec } from '../../src/ui/lessons';
 import { toCsv } from '../../src/ui/charts/export';
-import { plural } from '../../src/ui/format';
+import { plural, runButtonText } from '../../src/ui/format';
 import { deviceOf } from '../../src/engine/device';
 import type { RunResult, TableRow } from '../../src/runner/types';
 import type { Sample } from '../../src/engine/api';
@@ -271,5 +271,16 @@ describe('lessons and exports', () => {
     expect(toCsv([{ a: 'x, y', b: 'say "hi"', c: 'two\nlines', d: 1.5 }])).toBe(
       'a,b,c,d\n"x, y","say ""hi""","two\nlines",1.5\n',
     );
+  });
+});
+
+describe('the run button after a sweep stopped', () => {
+  test('says Run before anything ran, Resume when part is done, Run again only when finished', () => {
+    expect(runButtonText('idle', 0)).toBe('Run');
+    expect(runButtonText('cancelled', 0)).toBe('Run');
+    expect(runButtonText('idle', 0.78)).toMatch(/^Resume /);
+    expect(runButtonText('failed', 0.4)).toMatch(/^Resume /);
+    expect(runButtonText('cancelled', 0.1)).toMatch(/^Resume /);
+    expect(runButtonText('done', 1)).toMatch(/^Run again /);
   });
 });
