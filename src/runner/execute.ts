@@ -127,7 +127,7 @@ export class Executor {
         await this.dataOf(this.dataStageOf(evalStage)),
       );
       if (problem) {
-        const error = `${run.condition}, ${run.examples} examples: ${problem}`;
+        const error = `${run.condition || 'all'}, ${run.examples} examples: ${problem}`;
         this.o.onEvent({ type: 'run-failed', runId: run.id, error });
         throw new Error(error);
       }

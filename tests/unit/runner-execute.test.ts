@@ -73,7 +73,7 @@ describe('executor', () => {
     const store = await freshStore();
     const p = plan(spec({ ...micro, model: { ...micro.model, blockSize: 64 } }));
     const r = await execute(store, p);
-    expect(r.outcome).toMatch(/^failed: .*4 examples: .*raise model\.blockSize to at least \d+/);
+    expect(r.outcome).toMatch(/^failed: all, 4 examples: .*raise model\.blockSize to at least \d+/);
     // Only the data stage ran: the tokenizer is what counts the prompts' tokens.
     expect(r.started.map((e) => (e as { stageId: string }).stageId)).toEqual([p.stages[0].stageId]);
     expect(r.events.some((e) => e.type === 'run-failed')).toBe(true);
