@@ -11,7 +11,9 @@ function buffersOf(value: unknown): ArrayBuffer[] {
 
 /** Marks a checkpoint (or a result holding one) so comlink transfers its buffers. */
 export function moved<T>(value: T): T {
-  return transfer(value, buffersOf(value));
+  const buffers = buffersOf(value);
+  // comlink keys its transfer list by the value: a method that returns nothing has none to mark.
+  return buffers.length ? transfer(value, buffers) : value;
 }
 
 /**
