@@ -142,8 +142,17 @@ export interface Hooks {
 }
 
 /** What the engine worker exposes. Every stage is a pure function of the spec and its inputs. */
+/** The start of the message a stage ends with when its WebGPU device is lost (see Engine). */
+export const DEVICE_LOST = 'the WebGPU device was lost';
+
 export interface EngineApi {
   probe(override?: BackendName | 'auto'): Promise<BackendReport>;
+  /**
+   * Every stage from now on runs on this backend whatever its spec says (null: the spec's). A
+   * sweep continued on wasm after its GPU was lost keeps its stage ids, so it resumes from the
+   * checkpoints the GPU left; each stage still records the backend it finished on.
+   */
+  pin(backend: BackendName | null): Promise<void>;
   /**
    * The imported files the next stages read: each is verified against its hash and parsed once,
    * and replaces what an earlier call handed over. Returns the documents / conversations of each.

@@ -26,6 +26,7 @@ import type {
   ImportFile,
   TrainResult,
 } from './api';
+import { DEVICE_LOST } from './api';
 import {
   batchFromRows,
   buildData,
@@ -51,6 +52,9 @@ import { knowledgeProbe } from './knowledge';
 import { promptBudgetProblem } from './prompts';
 import { finetuneValidation, pretrainValidation, validationHook } from './validation';
 
+/** How long a failed WebGPU stage waits to learn whether its device was lost. */
+const LOST_GRACE_MS = 1_000;
+
 function contextName(): BackendReport['context'] {
   const g = globalThis as { WorkerGlobalScope?: unknown; document?: unknown };
   return g.WorkerGlobalScope ? 'worker' : g.document ? 'page' : 'node';
@@ -66,9 +70,15 @@ export class Engine implements EngineApi {
     return this.report;
   }
 
-  /** Starts the spec's backend (auto: the probe's choice) and returns its name. */
+  private pinned: BackendName | null = null;
+
+  async pin(backend: BackendName | null): Promise<void> {
+    this.pinned = backend;
+  }
+
+  /** Starts the spec's backend (auto: the probe's choice), or the pinned one, and returns its name. */
   private async useBackend(spec: Spec): Promise<BackendName> {
-    const report = await this.probe(spec.backend);
+    const report = await this.probe(this.pinned ?? spec.backend);
     await initBackend(report.chosen);
     if (report.chosen === 'webgpu') this.watchDevice();
     return report.chosen;
@@ -90,17 +100,22 @@ export class Engine implements EngineApi {
   }
 
   private lostMessage(info: GPUDeviceLostInfo): string {
-    return `the WebGPU device was lost (${info.reason ?? 'unknown'}: ${info.message}); resume from the last checkpoint (step ${this.lastCheckpoint}) on this or another backend`;
+    return `${DEVICE_LOST} (${info.reason ?? 'unknown'}: ${info.message}); resume from the last checkpoint (step ${this.lastCheckpoint}) on this or another backend`;
   }
 
   /**
-   * A GPU call in flight when the device goes (e.g. a read-back's mapAsync) can fail before
-   * `device.lost` resolves: such a failure gets the same message, with where to resume.
+   * A GPU call in flight when the device goes fails in its own words, often before `device.lost`
+   * resolves (a read-back's mapAsync: "Buffer was unmapped before mapping was resolved"). So a
+   * stage that fails on WebGPU waits a moment for `lost`: if it comes, the failure was the lost
+   * device, and gets its message with where to resume.
    */
   private async explainFailure(e: unknown): Promise<unknown> {
-    const message = e instanceof Error ? e.message : String(e);
-    if (!this.watched || !/device (was |is )?lost/i.test(message)) return e;
-    return new Error(this.lostMessage(await this.watched.lost));
+    if (!this.watched) return e;
+    const info = await Promise.race([
+      this.watched.lost,
+      new Promise<null>((done) => setTimeout(() => done(null), LOST_GRACE_MS)),
+    ]);
+    return info ? new Error(this.lostMessage(info)) : e;
   }
 
   async useImports(files: ImportFile[]) {
@@ -453,6 +468,8 @@ export class Engine implements EngineApi {
         ms: performance.now() - t0,
         tokensPerSec: (1000 * gen.tokens) / Math.max(1e-9, gen.ms),
       };
+    } catch (e) {
+      throw await this.explainFailure(e);
     } finally {
       model.dispose();
     }

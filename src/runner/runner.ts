@@ -1,8 +1,10 @@
 // The sweep runner on the main thread: the store, the engine worker and one sweep's lifecycle (state: state.ts, tabs: tabs.ts).
 import type { Spec } from '../spec';
+import type { BackendName } from '../engine/api';
 import { Store, requestPersistence } from '../store/store';
 import { MissingImportError } from '../spec';
 import { deviceOf } from '../engine/device';
+import { DEVICE_LOST } from '../engine/api';
 import { cachedResults, classifyStages } from './cache';
 import { CancelledSweep, Executor, type ExecEvent } from './execute';
 import { neededImports } from './imports';
@@ -12,6 +14,7 @@ import {
   applyEvent,
   failureText,
   idleState,
+  type Failure,
   keptText,
   plannedState,
   withMessage,
@@ -39,6 +42,8 @@ export interface RunnerOptions {
   budget?: number;
   /** Silence after which the engine worker counts as dead (see WorkerHost). */
   stallMs?: number;
+  /** The engine worker's script, when not the app's (see WorkerHost). */
+  workerUrl?: string;
 }
 
 export class SweepRunner implements Runner {
@@ -129,7 +134,7 @@ export class SweepRunner implements Runner {
     if (!plan) return this.state;
     await runExclusive(
       sweepLockName(plan.sweepId, shard),
-      async () => void (await this.execute(plan)),
+      async () => void (await this.execute(plan, options.backend)),
       // Another tab runs this sweep: show its progress, and take over if it goes away unfinished.
       () => {
         this.set({ status: 'locked-elsewhere' });
@@ -137,14 +142,16 @@ export class SweepRunner implements Runner {
       },
       async () => {
         const after = await this.prepare(spec, shard);
-        if (after && after.runs.some((r) => !this.state.results[r.id])) await this.execute(after);
+        if (after && after.runs.some((r) => !this.state.results[r.id]))
+          await this.execute(after, options.backend);
         else if (after) this.set({ status: 'done' });
       },
     );
     return this.state;
   }
 
-  private async execute(plan: SweepPlan): Promise<SweepState> {
+  /** Runs what the cache lacks; `backend` (if set) replaces the spec's for every stage. */
+  private async execute(plan: SweepPlan, backend?: BackendName): Promise<SweepState> {
     const store = await this.openStore();
     if (!this.state.storage?.persisted) void requestPersistence();
     const todo = this.state.stages.filter((s) => s.status !== 'cached');
@@ -183,11 +190,18 @@ export class SweepRunner implements Runner {
     }
     await record('running');
     this.set({ status: 'running' });
-    if (!this.host?.alive) this.host = new WorkerHost({ stallMs: this.o.stallMs ?? 300_000 });
+    if (!this.host?.alive)
+      this.host = new WorkerHost({ stallMs: this.o.stallMs ?? 300_000, url: this.o.workerUrl });
     const engine = this.host.engine();
     try {
-      const report = await engine.probe(plan.spec.backend);
+      await engine.pin(backend ?? null);
+      const report = await engine.probe(backend ?? plan.spec.backend);
       this.set({ backend: report.chosen, device: deviceOf(report.chosen, report) });
+      if (backend && backend !== plan.spec.backend)
+        this.say(
+          'info',
+          `Running on ${backend} instead of ${plan.spec.backend}: stages resume from their last checkpoints, and each stage records the backend it finished on.`,
+        );
       this.executor = new Executor(engine, store, { onEvent: (e) => this.onEvent(e) });
       await this.executor.run(plan, statuses);
       this.set({ status: 'done', fraction: 1, etaSec: 0 });
@@ -198,11 +212,19 @@ export class SweepRunner implements Runner {
         this.say('info', `Cancelled. ${keptText(this.state)}`);
         await record('cancelled');
       } else {
-        this.set({ status: 'failed', etaSec: null });
-        const lost = e instanceof WorkerLostError || (e as Error).name === 'WorkerLostError';
-        this.say('error', failureText(this.state, e, lost));
+        const failure = failureOf(e);
+        this.set({
+          status: 'failed',
+          etaSec: null,
+          fallback: failure === 'device-lost' ? 'wasm' : null,
+        });
+        this.say('error', failureText(this.state, e, failure));
         await record('failed');
-        if (lost) this.host = null;
+        // A fresh worker for the next try: the old one is dead, or its GPU backend is.
+        if (failure !== 'error') {
+          this.host?.terminate();
+          this.host = null;
+        }
       }
     } finally {
       this.executor = null;
@@ -292,4 +314,10 @@ let runner: SweepRunner | null = null;
 export function getRunner(): SweepRunner {
   runner ??= new SweepRunner();
   return runner;
+}
+
+function failureOf(e: unknown): Failure {
+  const err = e as Error;
+  if (e instanceof WorkerLostError || err.name === 'WorkerLostError') return 'worker-lost';
+  return String(err.message).includes(DEVICE_LOST) ? 'device-lost' : 'error';
 }

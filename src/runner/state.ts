@@ -41,6 +41,7 @@ export function idleState(): SweepState {
     etaSec: null,
     tokensPerSec: null,
     backend: null,
+    fallback: null,
     device: null,
     curves: {},
     results: {},
@@ -109,12 +110,20 @@ export function keptText(s: SweepState): string {
   return `${done.length} of ${s.stages.length} stages and ${runs} finished runs are kept.`;
 }
 
-/** The message that ends a sweep stopped by an error; a lost worker is resumable, so it says so. */
-export function failureText(s: SweepState, e: unknown, workerLost: boolean): string {
+/**
+ * Why a sweep stopped: its worker ended (resumable on a new one), its WebGPU device was lost
+ * (resumable, on wasm if the GPU does not come back), or a stage failed.
+ */
+export type Failure = 'worker-lost' | 'device-lost' | 'error';
+
+/** The message that ends a sweep stopped by an error; a resumable stop says how to resume. */
+export function failureText(s: SweepState, e: unknown, failure: Failure): string {
   const err = e as Error;
-  return workerLost
-    ? `${err.message}. Nothing is lost: ${keptText(s)} Press Run to resume from the last checkpoint.`
-    : `The sweep stopped: ${err.message || err.name || String(e)}. ${keptText(s)}`;
+  if (failure === 'worker-lost')
+    return `${err.message}. Nothing is lost: ${keptText(s)} Press Run to resume from the last checkpoint.`;
+  if (failure === 'device-lost')
+    return `The sweep stopped: ${err.message}. Nothing is lost: ${keptText(s)} Continue on wasm to resume from the last checkpoint there, or press Run to try the GPU again.`;
+  return `The sweep stopped: ${err.message || err.name || String(e)}. ${keptText(s)}`;
 }
 
 function patchStage(s: SweepState, stageId: string, patch: Partial<StageState>): StageState[] {

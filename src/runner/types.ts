@@ -109,6 +109,11 @@ export interface SweepState {
   etaSec: number | null;
   tokensPerSec: number | null;
   backend: BackendName | null;
+  /**
+   * Set when the sweep stopped because its WebGPU device was lost: the backend it can continue on
+   * from the last checkpoints (start again with `{ backend: fallback }`).
+   */
+  fallback: 'wasm' | null;
   /** What runs the backend, e.g. "SIMD, 1 thread" for wasm or a GPU's name. */
   device: string | null;
   /** Loss curves of training stages, keyed by stage id: live points (lr and tokens NaN) while running, the stored curve once done. */
@@ -191,6 +196,11 @@ export interface LinkSummary {
 
 export interface StartOptions {
   shard?: Shard | null;
+  /**
+   * Run every stage on this backend, whatever the spec says; stage ids stay the spec's, so a
+   * sweep whose GPU was lost resumes from its checkpoints (see `SweepState.fallback`).
+   */
+  backend?: BackendName;
 }
 
 export type Listener = (state: SweepState) => void;

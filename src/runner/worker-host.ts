@@ -18,6 +18,8 @@ export interface WorkerHostOptions {
    * is for one that lives but never answers.
    */
   stallMs: number;
+  /** The worker's script, when not the app's engine worker (tests wrap it to reach its GPU device). */
+  url?: string;
 }
 
 /** One engine worker; `lost` settles (rejects every call) the moment it is known to be dead. */
@@ -33,10 +35,12 @@ export class WorkerHost {
   constructor(private readonly o: WorkerHostOptions) {
     // A name of its own: the worker's life lock is named after it (see life-lock.ts).
     const name = `engine ${crypto.randomUUID()}`;
-    this.worker = new Worker(new URL('../../workers/engine.worker.ts', import.meta.url), {
-      type: 'module',
-      name,
-    });
+    this.worker = o.url
+      ? new Worker(o.url, { type: 'module', name })
+      : new Worker(new URL('../../workers/engine.worker.ts', import.meta.url), {
+          type: 'module',
+          name,
+        });
     this.remote = wrap<EngineApi>(this.worker);
     watchLife(this.worker, name, () =>
       this.die('the engine worker stopped responding: it ended (closed, killed or out of memory)'),
@@ -99,7 +103,7 @@ export class WorkerHost {
   }
 
   /** The engine as the executor sees it: hooks cross as comlink proxies that also keep the watchdog fed. */
-  engine(): EngineLike & Pick<EngineApi, 'probe'> {
+  engine(): EngineLike & Pick<EngineApi, 'probe' | 'pin'> {
     const r = this.remote;
     const wrapHooks = (h: Hooks): Hooks =>
       proxy({
@@ -117,6 +121,7 @@ export class WorkerHost {
       });
     return {
       probe: (o) => this.call(() => r.probe(o)),
+      pin: (b) => this.call(() => r.pin(b)),
       useImports: (files) => this.call(() => r.useImports(files)),
       buildData: (s, h) => this.call(() => r.buildData(s, wrapHooks(h))),
       pretrain: (s, d, res, h) => this.call(() => r.pretrain(s, d, res, wrapHooks(h))),

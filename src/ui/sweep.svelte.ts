@@ -29,6 +29,18 @@ export class Sweep {
     }
   }
 
+  /** After a lost GPU: the same sweep again, every stage on `backend`, from the last checkpoints. */
+  async continueOn(backend: 'wasm'): Promise<void> {
+    const { spec, shard } = this.state;
+    this.error = null;
+    if (!spec) return;
+    try {
+      await this.runner.start(spec, { shard, backend });
+    } catch (e) {
+      this.error = (e as Error).message;
+    }
+  }
+
   async loadCached(spec: Spec, shard: Shard | null): Promise<void> {
     try {
       await this.runner.loadCached(spec, { shard });

@@ -4,6 +4,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { baseUrl, launch, openPage, withModule } from './harness';
 import { parseSpec, type Spec } from '../../src/spec';
 import { MICRO_SPEC } from '../fixtures/micro-spec';
+import { LOSE_DEVICE, LOSSY_WORKER_URL } from './lossy-device';
 import type { SweepState } from '../../src/runner/types';
 
 let browser: Browser;
@@ -68,12 +69,12 @@ function startSweep(page: Page, spec: Spec, opts: object = {}): Promise<void> {
     async (m, a) => {
       const g = globalThis as { runner?: unknown; done?: Promise<unknown> };
       g.runner ??= new m.SweepRunner(a.opts);
-      g.done = (g.runner as { start: (s: unknown, o: unknown) => Promise<unknown> }).start(
-        a.spec,
-        a.shard ? { shard: a.shard } : {},
-      );
+      g.done = (g.runner as { start: (s: unknown, o: unknown) => Promise<unknown> }).start(a.spec, {
+        ...(a.shard ? { shard: a.shard } : {}),
+        ...(a.backend ? { backend: a.backend } : {}),
+      });
     },
-    { spec, ...opts } as { spec: Spec; opts?: object; shard?: object },
+    { spec, ...opts } as { spec: Spec; opts?: object; shard?: object; backend?: string },
   );
 }
 
@@ -190,45 +191,57 @@ describe('runner', () => {
     await context.close();
   });
 
-  test('a worker that ends (terminated from outside mid-pretraining, closed from inside once fine-tuning starts) is named within 20 s; nothing is lost and the sweep resumes', async () => {
+  test('a worker that ends, terminated from outside or closed from inside, mid-pretraining or mid-fine-tuning, is named within 20 s; nothing is lost and the sweep resumes', async () => {
     const context = await browser.newContext();
     const { page } = await freshPage(context);
+    const ending = {
+      outside: () =>
+        page.evaluate(() =>
+          (
+            globalThis as unknown as { runner: { engineWorker: Worker } }
+          ).runner.engineWorker.terminate(),
+        ),
+      inside: () =>
+        withModule(page, '/src/runner/life-lock.ts', (m) =>
+          (
+            globalThis as unknown as { runner: { engineWorker: Worker } }
+          ).runner.engineWorker.postMessage({ type: m.CLOSE_YOURSELF }),
+        ),
+    };
+    const fineTuning = () =>
+      page.waitForFunction(
+        () => {
+          const r = (globalThis as { runner?: { state: SweepState } }).runner;
+          return r?.state.stages.some((x) => x.stage === 'finetune' && x.status === 'running');
+        },
+        null,
+        { timeout: 120_000, polling: 50 },
+      );
     // The default watchdog (300 s): the worker's end must be seen by its life lock, not by silence.
-    await startSweep(page, micro);
-    await waitForPretrainStep(page, 60);
-    const killedAt = Date.now();
-    await page.evaluate(() =>
-      (
-        globalThis as unknown as { runner: { engineWorker: Worker } }
-      ).runner.engineWorker.terminate(),
-    );
-    const killed = await finish(page);
-    const seenAfter = Date.now() - killedAt;
-    expect(killed.status).toBe('failed');
-    expect(killed.messages.at(-1)).toMatch(/engine worker stopped responding.*Nothing is lost/);
-    expect(seenAfter).toBeLessThan(20_000);
-
-    // Resumed; this time the worker closes itself while a fine-tune runs.
-    await startSweep(page, micro);
-    await page.waitForFunction(
-      () => {
-        const r = (globalThis as { runner?: { state: SweepState } }).runner;
-        return r?.state.stages.some((x) => x.stage === 'finetune' && x.status === 'running');
-      },
-      null,
-      { timeout: 120_000, polling: 50 },
-    );
-    const closedAt = Date.now();
-    await withModule(page, '/src/runner/life-lock.ts', (m) =>
-      (
-        globalThis as unknown as { runner: { engineWorker: Worker } }
-      ).runner.engineWorker.postMessage({ type: m.CLOSE_YOURSELF }),
-    );
-    const closed = await finish(page);
-    expect(closed.status).toBe('failed');
-    expect(closed.messages.at(-1)).toMatch(/engine worker stopped responding.*Nothing is lost/);
-    expect(Date.now() - closedAt).toBeLessThan(20_000);
-    expect(closed.counters.pretrain.resumed).toBe(1);
+    const kills = [
+      { how: 'outside', reach: () => waitForPretrainStep(page, 60) },
+      { how: 'inside', reach: () => waitForPretrainStep(page, 85) },
+      { how: 'outside', reach: fineTuning },
+      { how: 'inside', reach: fineTuning },
+    ] as const;
+    for (const [i, kill] of kills.entries()) {
+      await startSweep(page, micro);
+      await kill.reach();
+      const endedAt = Date.now();
+      await ending[kill.how]();
+      const ended = await finish(page);
+      const seenAfter = Date.now() - endedAt;
+      console.log(`kill ${i + 1} (${kill.how}): named after ${seenAfter} ms`);
+      expect(ended.status).toBe('failed');
+      expect(ended.messages.at(-1)).toMatch(/engine worker stopped responding.*Nothing is lost/);
+      expect(seenAfter).toBeLessThan(20_000);
+      // The second kill hit a pretraining resumed from the first one's checkpoint.
+      if (i === 1) {
+        expect(ended.counters.pretrain.resumed).toBe(1);
+        const from = ended.stages.find((x) => x.stage === 'pretrain')?.resumedFrom ?? 0;
+        expect(from).toBeGreaterThanOrEqual(50);
+      }
+    }
 
     await startSweep(page, micro);
     const resumed = await finish(page);
@@ -236,6 +249,54 @@ describe('runner', () => {
     expect(resumed.counters.data.computed).toBe(0);
     expect(resumed.counters.pretrain.computed).toBe(0);
     expect(resumed.results).toEqual(whole.results);
+    await context.close();
+  });
+
+  test('a lost GPU device stops the sweep with an offer to continue on wasm, which computes the same stages there', async () => {
+    const context = await browser.newContext();
+    const { page, errors } = await freshPage(context);
+    const opts = { workerUrl: LOSSY_WORKER_URL };
+    // SwiftShader's WebGPU is slow: a short pretraining, lost after its first checkpoint (step 25).
+    const gpu = parseSpec({
+      ...micro,
+      backend: 'webgpu',
+      pretrain: { ...micro.pretrain, steps: 40 },
+    });
+    if (!gpu.ok) throw new Error(gpu.errors.join('; '));
+    await startSweep(page, gpu.value, { opts });
+    await waitForPretrainStep(page, 2);
+    await page.evaluate(
+      (type) =>
+        (
+          globalThis as unknown as { runner: { engineWorker: Worker } }
+        ).runner.engineWorker.postMessage({ type }),
+      LOSE_DEVICE,
+    );
+    const lost = await finish(page);
+    const fallback = await page.evaluate(
+      () => (globalThis as unknown as { runner: { state: SweepState } }).runner.state.fallback,
+    );
+    console.log(`lost: ${lost.messages.at(-1)}`);
+    expect(lost.status).toBe('failed');
+    expect(lost.messages.at(-1)).toMatch(
+      /WebGPU device was lost \(destroyed.*resume from the last checkpoint \(step 0\).*Nothing is lost.*Continue on wasm/,
+    );
+    expect(fallback).toBe('wasm');
+
+    await startSweep(page, gpu.value, { opts, backend: 'wasm' });
+    const resumed = await finish(page);
+    const backends = await page.evaluate(() => {
+      const s = (globalThis as unknown as { runner: { state: SweepState } }).runner.state;
+      return { sweep: s.backend, runs: Object.values(s.results).map((r) => r.backend) };
+    });
+    expect(resumed.status).toBe('done');
+    // The same stages (ids from the webgpu spec), now computed on wasm.
+    expect(resumed.counters.data).toEqual({ computed: 0, cached: 1, resumed: 0 });
+    expect(resumed.counters.pretrain).toEqual({ computed: 1, cached: 0, resumed: 0 });
+    expect(Object.keys(resumed.results)).toHaveLength(2);
+    expect(backends).toEqual({ sweep: 'wasm', runs: ['wasm', 'wasm'] });
+    expect(resumed.messages.some((m) => /Running on wasm instead of webgpu/.test(m))).toBe(true);
+    expect(errors).toEqual([]);
     await context.close();
   });
 

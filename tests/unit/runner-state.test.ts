@@ -121,11 +121,20 @@ describe('runner state', () => {
       step: 12,
     });
     expect(keptText(t.state)).toBe('2 of 32 stages and 0 finished runs are kept.');
-    expect(failureText(t.state, new Error('the engine worker stopped'), true)).toBe(
+    expect(failureText(t.state, new Error('the engine worker stopped'), 'worker-lost')).toBe(
       'the engine worker stopped. Nothing is lost: 2 of 32 stages and 0 finished runs are kept. Press Run to resume from the last checkpoint.',
     );
-    expect(failureText(t.state, new Error('out of memory'), false)).toBe(
+    expect(failureText(t.state, new Error('out of memory'), 'error')).toBe(
       'The sweep stopped: out of memory. 2 of 32 stages and 0 finished runs are kept.',
+    );
+    expect(
+      failureText(
+        t.state,
+        new Error('the WebGPU device was lost (destroyed: gone)'),
+        'device-lost',
+      ),
+    ).toBe(
+      'The sweep stopped: the WebGPU device was lost (destroyed: gone). Nothing is lost: 2 of 32 stages and 0 finished runs are kept. Continue on wasm to resume from the last checkpoint there, or press Run to try the GPU again.',
     );
   });
 });
