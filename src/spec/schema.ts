@@ -94,9 +94,9 @@ const Data = v.strictObject({
     'Share of TRAIN-split people and procedures with question–answer documents in pretraining (Physics of LMs 3.1 "mixed training"): it teaches the base to look facts up from a question; held-out people never get one.',
   ),
   qaFormat: choice(
-    ['plain', 'chat'],
+    ['plain', 'sentence', 'chat'],
     'plain',
-    'Pretraining Q&A as web text ("Q: … A: <value>"), or in the chat template and house style — which aligns the base before any fine-tuning and so removes what LIMA tests.',
+    'Pretraining Q&A as web text answering with the value ("Q: … A: <value>."), as web text answering with a sentence that names the person in the biographies\' words (so the base practises copying the asked name, as a house-style reply must), or in the chat template and house style — which aligns the base before any fine-tuning and so removes what LIMA tests.',
   ),
   template: choice(
     ['text', 'special'],

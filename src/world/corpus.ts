@@ -1,8 +1,18 @@
 // The pretraining corpus: the world's knowledge as prose about EVERY entity, plus optional filler.
 import type { Spec } from '../spec';
 import { Rng } from '../util/rng';
-import { ATTRIBUTES, factOf, type Person, type World } from './generate';
-import { ANSWER, ASK, BIO, FILLER, HOWTO_ASK, procedureProse, ref, stepsAnswer } from './templates';
+import { ATTRIBUTES, factOf, type Attribute, type Person, type World } from './generate';
+import {
+  ANSWER,
+  ASK,
+  BIO,
+  FILLER,
+  HOWTO_ASK,
+  procedureProse,
+  ref,
+  stepsAnswer,
+  type Ref,
+} from './templates';
 
 /**
  * augmentation = 1: one fixed biography (canonical order, name once, then pronouns). k > 1: k rewrites,
@@ -33,26 +43,33 @@ function fillerDoc(world: World, rng: Rng): string {
 
 /**
  * Question–answer text about the TRAIN split only (Physics of LMs 3.1's "mixed training": QA about
- * some people teaches the model to look up the facts of the others). 'plain' is web-like — "Q: …",
- * "A: <value>", no chat template, no house style — so the base learns to answer without learning
- * the assistant's format; 'chat' uses the "User:" / "Assistant:" turns and the house style, which
- * aligns the base before any fine-tuning. A document per entity: its six questions in a seeded order.
+ * some people teaches the model to look up the facts of the others). Three formats:
+ * - 'plain', web-like: "Q: …" / "A: <value>." — no chat template, no house style, so the base learns
+ *   to answer without learning the assistant's format; but its answers never restate the name.
+ * - 'sentence', web-like as well, but each answer is a full sentence naming the person in the
+ *   biographies' own words ("A: Kima Dorsel is a native of Tarsby."): the base also practises
+ *   copying the asked name from a question into an answer, which a house-style reply needs.
+ * - 'chat': the "User:" / "Assistant:" turns and the house style, which aligns the base before any
+ *   fine-tuning (a control, not LIMA's setting).
+ * A document per entity: its six questions in a seeded order.
  */
 export function qaDocuments(world: World, spec: Spec, rng: Rng): string[] {
   const share = spec.data.qa;
   if (share <= 0) return [];
-  const chat = spec.data.qaFormat === 'chat';
+  const format = spec.data.qaFormat;
+  const chat = format === 'chat';
   const turn = (q: string, a: string) =>
     chat ? `User: ${q}\nAssistant: ${a}` : `Q: ${q}\nA: ${a}`;
+  const answer = (named: Ref, a: Attribute, v: string) =>
+    chat ? ANSWER[a](named, v) : format === 'sentence' ? rng.pick(BIO[a])(named, v) : `${v}.`;
   const chosen = <T>(xs: readonly T[]) =>
     rng.shuffle([...xs]).slice(0, Math.round(share * xs.length));
   const docs: string[] = [];
   for (const p of chosen(world.people.filter((x) => !x.heldOut))) {
     const named = ref(p, true);
-    const pairs = rng.shuffle([...ATTRIBUTES]).map((a) => {
-      const v = factOf(p, a);
-      return turn(ASK[a].direct(p.name), chat ? ANSWER[a](named, v) : `${v}.`);
-    });
+    const pairs = rng
+      .shuffle([...ATTRIBUTES])
+      .map((a) => turn(ASK[a].direct(p.name), answer(named, a, factOf(p, a))));
     docs.push(pairs.join('\n'));
   }
   for (const proc of chosen(world.procedures.filter((x) => !x.heldOut))) {

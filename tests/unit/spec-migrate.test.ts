@@ -28,7 +28,7 @@ describe('spec v1 links', () => {
       expect({ ...r.value, data }).toEqual(s.spec);
       expect({ qa, template }).toEqual(V1_DEFAULTS.data);
       // qaFormat does nothing without Q&A text; whatever it is, it cannot change a v1 run.
-      expect(['plain', 'chat']).toContain(qaFormat);
+      expect(['plain', 'sentence', 'chat']).toContain(qaFormat);
     },
   );
 

@@ -3,6 +3,9 @@ import { describe, expect, it } from 'vitest';
 import { buildWorld, pretrainCorpus, ATTRIBUTES } from '../../src/world';
 import { qaDocuments, validationCorpus } from '../../src/world/corpus';
 import { Rng } from '../../src/util/rng';
+import { contentHash } from '../../src/util/hash';
+import { ASK, BIO, ref } from '../../src/world/templates';
+import { factOf } from '../../src/world/generate';
 import { Tokenizer } from '../../src/data/tokenizer';
 import { specWith } from './world-helpers';
 
@@ -151,6 +154,44 @@ describe('question–answer text in pretraining', () => {
     expect(doc).not.toMatch(/User:|Assistant:/);
     expect(doc).toContain(`\nA: ${p.birthCity}.`);
     expect(doc.split('\n').filter((l) => l.startsWith('Q: '))).toHaveLength(6);
+  });
+
+  it('in the sentence form answers each question with a biography sentence naming the asked person, in the same plain turns', () => {
+    const sentence = specWith({
+      world: { people: 80, procedures: 8 },
+      data: { qa: 1, filler: 0, qaFormat: 'sentence' },
+    });
+    const sdocs = qaDocuments(world, sentence, Rng.derive(1, 'qa'));
+    for (const d of sdocs) for (const p of heldOut) expect(d).not.toContain(p.name);
+    const p = train[0];
+    const doc = sdocs.find((d) => d.includes(p.name))!;
+    expect(doc).not.toMatch(/User:|Assistant:/);
+    const lines = doc.split('\n');
+    const answers = lines.filter((l) => l.startsWith('A: '));
+    expect(answers).toHaveLength(6);
+    const forms = new Set<string>();
+    for (const [i, l] of lines.entries()) {
+      if (!l.startsWith('Q: ')) continue;
+      const a = ATTRIBUTES.find((x) => l === `Q: ${ASK[x].direct(p.name)}`)!;
+      const answer = lines[i + 1].slice(3);
+      // One of the biographies' own sentences for the asked fact, with the full name.
+      const bio = BIO[a].map((t) => t(ref(p, true), factOf(p, a)));
+      expect(bio).toContain(answer);
+      expect(answer).toContain(p.name);
+      forms.add(answer);
+    }
+    expect(forms.size).toBe(6);
+    // The plain and chat forms draw nothing extra: their text is exactly what it was before the
+    // sentence form existed (hashes taken then), so no cached stage changes meaning.
+    const hashOf = (qaFormat: 'plain' | 'chat') => {
+      const s = specWith({
+        world: { people: 80, procedures: 8 },
+        data: { qa: 1, filler: 0, qaFormat },
+      });
+      return contentHash(qaDocuments(buildWorld(s), s, Rng.derive(1, 'qa')));
+    };
+    expect(hashOf('plain')).toBe('c23fe6e754864341');
+    expect(hashOf('chat')).toBe('c676b8decfbcb2d9');
   });
 
   it("in the chat form uses the template's turns and the house style, and shares follow the knob", () => {
