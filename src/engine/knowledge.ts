@@ -36,17 +36,20 @@ export function probePrompts(
   return out;
 }
 
+/** A probe with its prompt encoded once and the length of its fact in tokens. */
+interface Encoded {
+  ids: Int32Array;
+  fact: string;
+  factTokens: number;
+}
+
 /** Greedy continuations of the prompts; a fact counts when the continuation starts with it. */
-async function recall(
-  model: Llama,
-  tok: Tokenizer,
-  probes: readonly { prompt: string; fact: string }[],
-): Promise<number> {
+async function recall(model: Llama, tok: Tokenizer, probes: readonly Encoded[]): Promise<number> {
   if (probes.length === 0) return 0;
-  const longest = Math.max(...probes.map((p) => tok.encode(` ${p.fact}`).length));
+  const longest = Math.max(...probes.map((p) => p.factTokens));
   const gens = await generate(
     model,
-    probes.map((p) => promptIds(tok, p.prompt)),
+    probes.map((p) => p.ids),
     {
       temperature: 0,
       topP: 1,
@@ -61,23 +64,23 @@ async function recall(
   ).length;
 }
 
-const promptIds = (tok: Tokenizer, prompt: string) =>
-  Int32Array.from([tok.special.bos, ...tok.encode(prompt)]);
-
 /**
- * The probes whose prompt and fact fit the model's context: a prompt is never cut, and a tiny
- * context (kernel tests, micro sweeps) asks fewer facts rather than failing the pretraining stage.
- * `total` says how many were asked.
+ * The probes whose prompt and fact fit the model's context, encoded: a prompt is never cut, and a
+ * tiny context (kernel tests, micro sweeps) asks fewer facts rather than failing the pretraining
+ * stage. The probe's `total` says how many were asked.
  */
 function fitting(
   model: Llama,
   tok: Tokenizer,
   probes: readonly { prompt: string; fact: string }[],
-): { prompt: string; fact: string }[] {
-  return probes.filter(
-    (p) =>
-      promptIds(tok, p.prompt).length + tok.encode(` ${p.fact}`).length + 1 <= model.cfg.blockSize,
-  );
+): Encoded[] {
+  return probes
+    .map((p) => ({
+      ids: Int32Array.from([tok.special.bos, ...tok.encode(p.prompt)]),
+      fact: p.fact,
+      factTokens: tok.encode(` ${p.fact}`).length,
+    }))
+    .filter((p) => p.ids.length + p.factTokens + 1 <= model.cfg.blockSize);
 }
 
 /**
