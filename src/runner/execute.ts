@@ -10,7 +10,8 @@ import type {
   Progress,
   TrainResult,
 } from '../engine/api';
-import { stageIds } from '../spec';
+import { resolveModel, stageIds, type Spec } from '../spec';
+import { contentHash } from '../util/hash';
 import { promptFitProblem } from '../engine/prompts';
 import { isQuotaError, type Store } from '../store/store';
 import type { StageRecord, TrainRecord } from '../store/db';
@@ -119,13 +120,18 @@ export class Executor {
       return p;
     };
     // Every prompt must fit with its answer: refuse before any training, not when evaluation starts.
+    // Runs that differ only in how they train (examples, lr, seeds of a plateau) are checked once.
+    const checked = new Map<string, string | null>();
     for (const run of plan.runs) {
       const evalStage = byId.get(run.stages.eval)!;
       if (statuses.get(evalStage.stageId) === 'cached') continue;
-      const problem = promptFitProblem(
-        evalStage.spec,
-        await this.dataOf(this.dataStageOf(evalStage)),
-      );
+      const key = promptFitKey(evalStage.spec);
+      if (!checked.has(key))
+        checked.set(
+          key,
+          promptFitProblem(evalStage.spec, await this.dataOf(this.dataStageOf(evalStage))),
+        );
+      const problem = checked.get(key)!;
       if (problem) {
         const error = `${run.condition || 'all'}, ${run.examples} examples: ${problem}`;
         this.o.onEvent({ type: 'run-failed', runId: run.id, error });
@@ -375,4 +381,21 @@ export class Executor {
     });
     return result;
   }
+}
+
+/**
+ * What the prompt-fit check reads: the world, data and tokenizer, the model's context, the
+ * evaluation settings and how the model is prompted; not how it is trained.
+ */
+function promptFitKey(spec: Spec): string {
+  const { seed, world, data, eval: e, finetune: f } = spec;
+  return contentHash({
+    seed,
+    world,
+    data,
+    blockSize: resolveModel(spec).blockSize,
+    eval: e,
+    method: f.method,
+    fewShot: f.fewShot,
+  });
 }
