@@ -66,7 +66,7 @@ const Data = v.strictObject({
     261,
     8_192,
     512,
-    'Byte-level BPE vocabulary: 256 bytes + 5 special tokens + learned merges.',
+    "Byte-level BPE vocabulary: 256 bytes + 5 special tokens + learned merges. Above the world's distinct words (about 1,500 for 100 people) merges run out and every word of the world is one token — a word-level tokenizer on its closed vocabulary — while imported text still falls back to bytes.",
     'tokens',
   ),
   quality: choice(
