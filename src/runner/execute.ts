@@ -12,6 +12,7 @@ import type {
 } from '../engine/api';
 import { resolveModel, stageIds, type Spec } from '../spec';
 import { contentHash } from '../util/hash';
+import { CancelledError } from '../util/cancel';
 import { promptFitProblem } from '../engine/prompts';
 import { isQuotaError, type Store } from '../store/store';
 import type { StageRecord, TrainRecord } from '../store/db';
@@ -47,13 +48,6 @@ export type ExecEvent =
   | { type: 'run-failed'; runId: string; error: string }
   /** Something the user must know that does not stop the sweep (e.g. a result kept in memory only). */
   | { type: 'warning'; text: string };
-
-export class CancelledSweep extends Error {
-  constructor() {
-    super('cancelled');
-    this.name = 'CancelledSweep';
-  }
-}
 
 export interface ExecOptions {
   /** Wraps hooks before they cross to a worker (comlink `proxy`); identity in Node. */
@@ -100,11 +94,11 @@ export class Executor {
   /** Between stages: waits while paused, stops when cancelled. */
   private async gate(): Promise<void> {
     while (this.paused && !this.cancelled) await new Promise<void>((r) => (this.wake = r));
-    if (this.cancelled) throw new CancelledSweep();
+    if (this.cancelled) throw new CancelledError();
   }
 
   /**
-   * Runs the plan to the end; throws CancelledSweep when cancelled, or the first stage error. The
+   * Runs the plan to the end; throws CancelledError when cancelled, or the first stage error. The
    * imported files it reads go to the engine first: a missing one stops the sweep before any stage.
    */
   async run(plan: SweepPlan, statuses: Map<string, StagePlanStatus>): Promise<void> {
@@ -211,7 +205,7 @@ export class Executor {
         error: (e as Error).message,
         cancelled,
       });
-      throw cancelled ? new CancelledSweep() : e;
+      throw cancelled ? new CancelledError() : e;
     } finally {
       this.store.pinned.delete(s.stageId);
     }
@@ -301,7 +295,7 @@ export class Executor {
         error: (e as Error).message,
         cancelled,
       });
-      throw cancelled ? new CancelledSweep() : e;
+      throw cancelled ? new CancelledError() : e;
     }
   }
 

@@ -6,7 +6,8 @@ import { MissingImportError } from '../spec';
 import { deviceOf } from '../engine/device';
 import { DEVICE_LOST } from '../engine/api';
 import { cachedResults, classifyStages } from './cache';
-import { CancelledSweep, Executor, type ExecEvent } from './execute';
+import { Executor, type ExecEvent } from './execute';
+import { isCancelled } from '../util/cancel';
 import { neededImports } from './imports';
 import { planSweep, type SweepPlan } from './plan';
 import { resultsFileOf } from './results';
@@ -207,7 +208,7 @@ export class SweepRunner implements Runner {
       this.set({ status: 'done', fraction: 1, etaSec: 0 });
       await record('done');
     } catch (e) {
-      if (e instanceof CancelledSweep || (e as Error).name === 'CancelledSweep') {
+      if (isCancelled(e)) {
         this.set({ status: 'cancelled', etaSec: null });
         this.say('info', `Cancelled. ${keptText(this.state)}`);
         await record('cancelled');

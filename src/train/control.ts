@@ -1,12 +1,9 @@
 // Pause, resume and cancel of a running stage: checked once per step, so a command acts within one step.
 import type { Control } from './types';
 
-export class CancelledError extends Error {
-  constructor() {
-    super('cancelled');
-    this.name = 'CancelledError';
-  }
-}
+import { CancelledError } from '../util/cancel';
+
+export { CancelledError };
 
 export class StageControl {
   private paused = false;

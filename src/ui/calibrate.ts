@@ -3,6 +3,7 @@ import { wrap } from 'comlink';
 import type { BackendName } from '../engine/api';
 import type { ProbeWorkerApi } from '../../workers/probe.worker';
 import { recordCalibration, speedOf } from './speed';
+import { CancelledError } from '../util/cancel';
 
 export interface CalibrationPlan {
   preset: 'toy';
@@ -44,8 +45,6 @@ export interface CalibratorOptions {
   pollMs?: number;
 }
 
-class Cancelled extends Error {}
-
 export class Calibrator {
   private cancelAttempt: (() => void) | null = null;
   /** Backends tried in this page: a failure is not retried until the page opens again. */
@@ -75,7 +74,7 @@ export class Calibrator {
     stopped.catch(() => {});
     const cancel = () => {
       cancelled = true;
-      stop(new Cancelled());
+      stop(new CancelledError());
     };
     this.cancelAttempt = cancel;
     let worker: BenchWorker | null = null;
@@ -99,7 +98,7 @@ export class Calibrator {
         worker.benchTraining({ backend, ...calibrationPlan(backend) }),
         stopped,
       ]);
-      if (cancelled) throw new Cancelled();
+      if (cancelled) throw new CancelledError();
       const flops = r.gflops * 1e9;
       return recordCalibration(backend, flops) ? 'stored' : 'kept-measured';
     } catch {

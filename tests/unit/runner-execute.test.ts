@@ -5,6 +5,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { Engine } from '../../src/engine/engine';
 import { parseSpec, type Spec, type SpecInput } from '../../src/spec';
 import { Store } from '../../src/store/store';
+import { isCancelled } from '../../src/util/cancel';
 import { classifyStages } from '../../src/runner/cache';
 import { Executor, type ExecEvent } from '../../src/runner/execute';
 import { planSweep, type SweepPlan } from '../../src/runner/plan';
@@ -50,8 +51,7 @@ async function execute(
   try {
     await ex.run(p, statuses);
   } catch (e) {
-    outcome =
-      (e as Error).name === 'CancelledSweep' ? 'cancelled' : `failed: ${(e as Error).message}`;
+    outcome = isCancelled(e) ? 'cancelled' : `failed: ${(e as Error).message}`;
   }
   const started = events.filter((e) => e.type === 'stage-start');
   return { events, results, statuses, outcome, started };
