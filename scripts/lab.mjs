@@ -156,12 +156,14 @@ async function run(arg) {
     const probed = new Map();
     for (const r of out.file?.runs ?? [])
       if (r.knowledge?.total) probed.set(r.stages.pretrain, r.knowledge);
-    const share = (a, b) => `${a}/${b} (${((100 * a) / Math.max(1, b)).toFixed(1)}%)`;
+    const share = (a, b, chance) =>
+      `${a}/${b} (${((100 * a) / Math.max(1, b)).toFixed(1)}%` +
+      (chance === undefined ? ')' : `, chance ${(100 * chance).toFixed(1)}%)`);
     for (const [id, k] of probed) {
       console.log(
-        `base model of pretrain ${id.slice(0, 8)}: held-out facts completed in its own biography text ${share(k.recalled, k.total)}` +
+        `base model of pretrain ${id.slice(0, 8)}: held-out facts completed in its own biography text ${share(k.recalled, k.total, k.chance)}` +
           (k.asked
-            ? `; stated when asked in plain text ("Q: … A:") ${share(k.asked.recalled, k.asked.total)}`
+            ? `; stated when asked in plain text ("Q: … A:") ${share(k.asked.recalled, k.asked.total, k.asked.chance)}`
             : ''),
       );
       const z = k.zeroShot;

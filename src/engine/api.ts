@@ -64,10 +64,15 @@ export interface KnowledgeProbe {
   recalled: number;
   total: number;
   /**
+   * Chance level of both probes' shares: stating a random person's value of the asked attribute
+   * (absent in older results).
+   */
+  chance?: number;
+  /**
    * The same facts asked as a plain-text question in a fresh context ("Q: When was … born?\nA:"):
    * what the base can state when asked, before any fine-tuning (absent in older results).
    */
-  asked?: { recalled: number; total: number };
+  asked?: { recalled: number; total: number; chance?: number };
   /**
    * The base model answering held-out test prompts in the chat template before any fine-tuning
    * (greedy): LIMA's premise is a base that knows but is not aligned (absent in older results).

@@ -4,6 +4,8 @@ import type { Tokenizer } from '../data/tokenizer';
 import { generate } from '../model/generate';
 import type { Llama } from '../model/llama';
 import { ATTRIBUTES, type World } from '../world';
+import type { Attribute } from '../world/generate';
+import { valueShare } from '../world/facts';
 import { ASK } from '../world/templates';
 import type { KnowledgeProbe, ScoreSummary } from './api';
 import type { Spec } from '../spec';
@@ -21,27 +23,35 @@ const PEOPLE = 25;
  * fact. The cut drops the trailing space so the fact's first token keeps its leading space, as BPE
  * saw it in training.
  */
-export function probePrompts(
-  world: World,
-  docs: readonly string[],
-  people = PEOPLE,
-): { prefix: string; fact: string }[] {
-  const out: { prefix: string; fact: string }[] = [];
+export function probePrompts(world: World, docs: readonly string[], people = PEOPLE): Probe[] {
+  const out: Probe[] = [];
   for (const p of world.people.filter((x) => x.heldOut).slice(0, people)) {
     const doc = docs.find((d) => d.includes(p.name) && ATTRIBUTES.every((a) => d.includes(p[a])));
     if (!doc) continue;
     for (const a of ATTRIBUTES)
-      out.push({ prefix: doc.slice(0, doc.indexOf(p[a])).trimEnd(), fact: p[a] });
+      out.push({ prompt: doc.slice(0, doc.indexOf(p[a])).trimEnd(), fact: p[a], attribute: a });
   }
   return out;
 }
 
-/** A probe with its prompt encoded once and the length of its fact in tokens. */
+/** A prompt the base continues, and the held-out fact that should follow it. */
+export interface Probe {
+  prompt: string;
+  fact: string;
+  attribute: Attribute;
+}
+
+/** A probe with its prompt encoded once, the length of its fact in tokens, and its chance level. */
 interface Encoded {
   ids: Int32Array;
   fact: string;
   factTokens: number;
+  chance: number;
 }
+
+/** Mean chance level of the probes: stating a random person's value of each asked attribute. */
+const chanceOf = (probes: readonly Encoded[]) =>
+  probes.reduce((a, p) => a + p.chance, 0) / Math.max(1, probes.length);
 
 /** Greedy continuations of the prompts; a fact counts when the continuation starts with it. */
 async function recall(model: Llama, tok: Tokenizer, probes: readonly Encoded[]): Promise<number> {
@@ -69,16 +79,13 @@ async function recall(model: Llama, tok: Tokenizer, probes: readonly Encoded[]):
  * tiny context (kernel tests, micro sweeps) asks fewer facts rather than failing the pretraining
  * stage. The probe's `total` says how many were asked.
  */
-function fitting(
-  model: Llama,
-  tok: Tokenizer,
-  probes: readonly { prompt: string; fact: string }[],
-): Encoded[] {
+function fitting(model: Llama, tok: Tokenizer, world: World, probes: readonly Probe[]): Encoded[] {
   return probes
     .map((p) => ({
       ids: Int32Array.from([tok.special.bos, ...tok.encode(p.prompt)]),
       fact: p.fact,
       factTokens: tok.encode(` ${p.fact}`).length,
+      chance: valueShare(world, p.attribute, p.fact),
     }))
     .filter((p) => p.ids.length + p.factTokens + 1 <= model.cfg.blockSize);
 }
@@ -96,17 +103,18 @@ export async function knowledgeProbe(
   docs: readonly string[],
   spec: Spec,
 ): Promise<KnowledgeProbe> {
-  const inBio = fitting(
-    model,
-    tok,
-    probePrompts(world, docs).map((p) => ({ prompt: p.prefix, fact: p.fact })),
-  );
-  const asked = fitting(model, tok, askedPrompts(world));
+  const inBio = fitting(model, tok, world, probePrompts(world, docs));
+  const asked = fitting(model, tok, world, askedPrompts(world));
   const zero = await zeroShot(model, tok, world, spec);
   return {
     recalled: await recall(model, tok, inBio),
     total: inBio.length,
-    asked: { recalled: await recall(model, tok, asked), total: asked.length },
+    chance: chanceOf(inBio),
+    asked: {
+      recalled: await recall(model, tok, asked),
+      total: asked.length,
+      chance: chanceOf(asked),
+    },
     ...(zero ? { zeroShot: zero } : {}),
   };
 }
@@ -149,11 +157,15 @@ async function zeroShot(
 }
 
 /** Each fact of the first held-out people as a plain question: "Q: Where was X born?\nA:". */
-export function askedPrompts(world: World, people = PEOPLE): { prompt: string; fact: string }[] {
+export function askedPrompts(world: World, people = PEOPLE): Probe[] {
   return world.people
     .filter((x) => x.heldOut)
     .slice(0, people)
     .flatMap((p) =>
-      ATTRIBUTES.map((a) => ({ prompt: `Q: ${ASK[a].direct(p.name)}\nA:`, fact: p[a] })),
+      ATTRIBUTES.map((a) => ({
+        prompt: `Q: ${ASK[a].direct(p.name)}\nA:`,
+        fact: p[a],
+        attribute: a,
+      })),
     );
 }

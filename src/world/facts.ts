@@ -18,6 +18,11 @@ function valueCounts(world: World): Map<Attribute, Map<string, number>> {
   return counts;
 }
 
+/** The share of people holding `value` of `attribute`: the chance of stating it by naming a random person's. */
+export function valueShare(world: World, attribute: Attribute, value: string): number {
+  return (valueCounts(world).get(attribute)?.get(value) ?? 0) / Math.max(1, world.people.length);
+}
+
 /**
  * The chance of getting the item's facts right by answering about a random person of the world
  * (each person asked about replaced by one drawn at random) or with a random procedure's steps.
@@ -27,7 +32,6 @@ function valueCounts(world: World): Map<Attribute, Map<string, number>> {
 export function chanceOf(world: World, truth: EvalItem['truth']): number {
   if (truth.format === 'steps') return 1 / Math.max(1, world.procedures.length);
   const n = Math.max(1, world.people.length);
-  const counts = valueCounts(world);
   if (truth.format === 'profile') {
     // One random person must match all six facts: in practice only the person themself.
     const same = world.people.filter((p) =>
@@ -36,9 +40,7 @@ export function chanceOf(world: World, truth: EvalItem['truth']): number {
     return Math.max(1, same) / n;
   }
   let chance = 1;
-  for (const f of truth.facts) {
-    const a = f.key.split(':')[0] as Attribute;
-    chance *= (counts.get(a)?.get(f.value) ?? 0) / n;
-  }
+  for (const f of truth.facts)
+    chance *= valueShare(world, f.key.split(':')[0] as Attribute, f.value);
   return chance;
 }

@@ -69,6 +69,10 @@ describe('npm run lab', () => {
     expect(first.out).toMatch(/\n\s+pretrain\s+1 stage\s+[\d.]+ s, [\d,]+ tokens\/s\n/);
     expect(first.out).toMatch(/\n\s+fine-tune\s+2 stages\s+[\d.]+ s, [\d,]+ tokens\/s\n/);
     expect(first.out).toMatch(/\n\s+eval\s+2 stages\s+[\d.]+ s, [\d,]+ generated tokens\/s\n/);
+    // The base model's probes, each with its chance level.
+    expect(first.out).toMatch(
+      /base model of pretrain \w{8}: held-out facts completed in its own biography text \d+\/\d+ \([\d.]+%, chance [\d.]+%\); stated when asked in plain text \("Q: … A:"\) \d+\/\d+ \([\d.]+%, chance [\d.]+%\)/,
+    );
     // Facts right per task type and run, each with its chance level.
     expect(first.out).toMatch(
       /held-out facts right by task \(answers right\/asked, chance\):\n {2}all, sft 4, seed \d+: fact \d+\/\d+ \(\d+\.\d%\)/,

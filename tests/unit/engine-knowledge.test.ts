@@ -21,10 +21,12 @@ describe('knowledge probe', () => {
     const heldOut = world.people.filter((p) => p.heldOut);
     expect(probes).toHaveLength(Math.min(25, heldOut.length) * ATTRIBUTES.length);
     for (const p of probes) {
-      const doc = corpus.find((d) => d.startsWith(`${p.prefix} ${p.fact}`));
-      expect(doc, p.prefix).toBeDefined();
-      expect(p.prefix.endsWith(' ')).toBe(false);
-      expect(heldOut.some((x) => p.prefix.includes(x.name))).toBe(true);
+      const doc = corpus.find((d) => d.startsWith(`${p.prompt} ${p.fact}`));
+      expect(doc, p.prompt).toBeDefined();
+      expect(p.prompt.endsWith(' ')).toBe(false);
+      expect(heldOut.some((x) => p.prompt.includes(x.name) && x[p.attribute] === p.fact)).toBe(
+        true,
+      );
     }
   });
 
@@ -51,6 +53,20 @@ describe('knowledge probe', () => {
     expect(before.asked!.total).toBe(Math.min(25, heldOut) * ATTRIBUTES.length);
     expect(before.zeroShot!.n).toBe(60);
     expect(before.zeroShot!.facts!.right).toBe(0);
+    // Chance: the mean share of people holding each asked value (a birth date is nearly unique).
+    const share = (a: (typeof ATTRIBUTES)[number], v: string) =>
+      world.people.filter((p) => p[a] === v).length / world.people.length;
+    const asked = world.people.filter((p) => p.heldOut).slice(0, 25);
+    const expected =
+      asked.flatMap((p) => ATTRIBUTES.map((a) => share(a, p[a]))).reduce((x, y) => x + y, 0) /
+      (asked.length * ATTRIBUTES.length);
+    expect(before.asked!.chance).toBeCloseTo(expected, 12);
+    expect(before.asked!.chance).toBeGreaterThan(0.02);
+    expect(before.asked!.chance).toBeLessThan(0.3);
+    expect(before.chance).toBeCloseTo(
+      ATTRIBUTES.map((a) => share(a, person[a])).reduce((x, y) => x + y, 0) / 6,
+      12,
+    );
     // A context too short for most prompts asks only those that fit, and no prompt is cut.
     const tiny = freshTrainer({ ...cfg, blockSize: 36 }, 3);
     const short = await knowledgeProbe(tiny.trainer.model, tok, world, docs, spec);
