@@ -43,8 +43,6 @@ export interface RunnerOptions {
   budget?: number;
   /** Silence after which the engine worker counts as dead (see WorkerHost). */
   stallMs?: number;
-  /** The engine worker's script, when not the app's (see WorkerHost). */
-  workerUrl?: string;
 }
 
 export class SweepRunner implements Runner {
@@ -191,8 +189,7 @@ export class SweepRunner implements Runner {
     }
     await record('running');
     this.set({ status: 'running' });
-    if (!this.host?.alive)
-      this.host = new WorkerHost({ stallMs: this.o.stallMs ?? 300_000, url: this.o.workerUrl });
+    if (!this.host?.alive) this.host = new WorkerHost({ stallMs: this.o.stallMs ?? 300_000 });
     const engine = this.host.engine();
     try {
       await engine.pin(backend ?? null);

@@ -18,8 +18,6 @@ export interface WorkerHostOptions {
    * is for one that lives but never answers.
    */
   stallMs: number;
-  /** The worker's script, when not the app's engine worker (tests wrap it to reach its GPU device). */
-  url?: string;
 }
 
 /** One engine worker; `lost` settles (rejects every call) the moment it is known to be dead. */
@@ -35,12 +33,10 @@ export class WorkerHost {
   constructor(private readonly o: WorkerHostOptions) {
     // A name of its own: the worker's life lock is named after it (see life-lock.ts).
     const name = `engine ${crypto.randomUUID()}`;
-    this.worker = o.url
-      ? new Worker(o.url, { type: 'module', name })
-      : new Worker(new URL('../../workers/engine.worker.ts', import.meta.url), {
-          type: 'module',
-          name,
-        });
+    this.worker = new Worker(new URL('../../workers/engine.worker.ts', import.meta.url), {
+      type: 'module',
+      name,
+    });
     this.remote = wrap<EngineApi>(this.worker);
     watchLife(this.worker, name, () =>
       this.die('the engine worker stopped responding: it ended (closed, killed or out of memory)'),

@@ -53,3 +53,18 @@ export function withModule<T, A = undefined>(
     `import(${JSON.stringify(path)}).then((m) => (${fn.toString()})(m, ${JSON.stringify(arg ?? null)}))`,
   ) as Promise<T>;
 }
+
+/**
+ * Destroys the GPUDevice of the page's engine worker, as a driver reset would. Reached from outside
+ * through the worker's own global: tfjs-core keeps its engine there (`_tfengine`), so the app needs
+ * no test hook.
+ */
+export async function loseEngineDevice(page: Page): Promise<void> {
+  const worker = page.workers().find((w) => w.url().includes('engine.worker'));
+  if (!worker) throw new Error('no engine worker in the page');
+  await worker.evaluate(() => {
+    const engine = (globalThis as { _tfengine?: { backend: { device?: GPUDevice } } })._tfengine;
+    if (!engine?.backend.device) throw new Error('the engine worker runs no WebGPU backend');
+    engine.backend.device.destroy();
+  });
+}

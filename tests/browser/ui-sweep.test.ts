@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { launch, openPage, withModule } from './harness';
+import { launch, loseEngineDevice, openPage, withModule } from './harness';
 import { axeViolations, MICRO, microHash } from './ui-helpers';
 import { encodeSpec, parseSpec } from '../../src/spec';
 
@@ -233,6 +233,53 @@ describe('a micro sweep in the page', () => {
     await chooser.setFiles([file('cut.json', text.slice(0, 200))]);
     await errs.filter({ hasText: 'cut.json is not a results file' }).waitFor(seen);
     await summary.waitFor({ state: 'detached', ...seen });
+  });
+
+  test('a lost GPU stops the sweep with "Continue on wasm", which finishes the same stages on wasm', async () => {
+    // SwiftShader's WebGPU at a 256-token context takes seconds a step: the device goes early.
+    const spec = parseSpec({
+      ...MICRO,
+      seed: 6,
+      backend: 'webgpu',
+      pretrain: { ...MICRO.pretrain, steps: 30 },
+      sweep: { axes: [{ path: 'finetune.examples', values: [4, 8] }] },
+    });
+    if (!spec.ok) throw new Error(spec.errors.join('; '));
+    const other = await browser.newContext({ viewport: { width: 1366, height: 768 } });
+    const { page: p, errors: errs } = await openPage(other, `#s=${encodeSpec(spec.value)}`);
+    await p.getByTestId('run').click();
+    await p.waitForFunction(
+      () =>
+        /Pretraining .*step ([2-9]|\d{2})/.test(
+          document.querySelector('label[for="stage-progress"]')?.textContent ?? '',
+        ),
+      null,
+      { timeout: 120_000 },
+    );
+    expect(await p.getByTestId('run-backend').textContent()).toBe('webgpu');
+    await loseEngineDevice(p);
+    const offer = p.getByTestId('continue-fallback');
+    await offer.waitFor({ timeout: 30_000 });
+    expect(await offer.textContent()).toBe('Continue on wasm from the last checkpoint');
+    expect(await p.getByTestId('sweep-status').textContent()).toBe('failed');
+    expect(await p.locator('.messages li.error').last().textContent()).toMatch(
+      /WebGPU device was lost \(destroyed.*Nothing is lost.*Continue on wasm/,
+    );
+    await offer.click();
+    await p.waitForFunction(
+      () => document.querySelector('[data-testid="sweep-status"]')?.textContent === 'done',
+      null,
+      { timeout: 180_000 },
+    );
+    expect(await p.getByTestId('run-backend').textContent()).toBe('wasm');
+    // The world and tokenizer from before the loss come from the cache; the other five run on wasm.
+    expect(await p.locator('[data-testid="stage-queue"] tbody tr').count()).toBe(6);
+    expect(await p.locator('[data-testid="stage-queue"] tr.cached').count()).toBe(1);
+    expect(await p.locator('[data-testid="stage-queue"] tr.done').count()).toBe(5);
+    expect(await p.locator('.messages').textContent()).toMatch(/Running on wasm instead of webgpu/);
+    expect(await p.getByTestId('continue-fallback').count()).toBe(0);
+    expect(errs).toEqual([]);
+    await other.close();
   });
 
   test('a sweep interrupted by a reload is offered for resumption and finishes', async () => {
