@@ -22,6 +22,27 @@ afterAll(async () => {
   await browser?.close();
 });
 
+/** Opens `spec` in a fresh browser context, presses Run and waits until pretraining passes `step`. */
+async function runInNewContext(
+  spec: ReturnType<typeof parseSpec>,
+  step: number,
+): Promise<{ other: BrowserContext; p: Page; errs: string[] }> {
+  if (!spec.ok) throw new Error(spec.errors.join('; '));
+  const other = await browser.newContext({ viewport: { width: 1366, height: 768 } });
+  const { page: p, errors: errs } = await openPage(other, `#s=${encodeSpec(spec.value)}`);
+  await p.getByTestId('run').click();
+  await p.waitForFunction(
+    (n) => {
+      const label = document.querySelector('label[for="stage-progress"]')?.textContent ?? '';
+      const m = /Pretraining .*step (\d+)/.exec(label);
+      return !!m && Number(m[1]) >= n;
+    },
+    step,
+    { timeout: 120_000 },
+  );
+  return { other, p, errs };
+}
+
 describe('a micro sweep in the page', () => {
   test('runs to the end from the Run button, with live progress and the stage queue', async () => {
     await page.getByTestId('run').click();
@@ -244,18 +265,7 @@ describe('a micro sweep in the page', () => {
       pretrain: { ...MICRO.pretrain, steps: 30 },
       sweep: { axes: [{ path: 'finetune.examples', values: [4, 8] }] },
     });
-    if (!spec.ok) throw new Error(spec.errors.join('; '));
-    const other = await browser.newContext({ viewport: { width: 1366, height: 768 } });
-    const { page: p, errors: errs } = await openPage(other, `#s=${encodeSpec(spec.value)}`);
-    await p.getByTestId('run').click();
-    await p.waitForFunction(
-      () =>
-        /Pretraining .*step ([2-9]|\d{2})/.test(
-          document.querySelector('label[for="stage-progress"]')?.textContent ?? '',
-        ),
-      null,
-      { timeout: 120_000 },
-    );
+    const { other, p, errs } = await runInNewContext(spec, 2);
     expect(await p.getByTestId('run-backend').textContent()).toBe('webgpu');
     await loseEngineDevice(p);
     const offer = p.getByTestId('continue-fallback');
@@ -284,18 +294,7 @@ describe('a micro sweep in the page', () => {
 
   test('a sweep interrupted by a reload is offered for resumption and finishes', async () => {
     const spec = parseSpec({ ...MICRO, seed: 5, pretrain: { ...MICRO.pretrain, steps: 120 } });
-    if (!spec.ok) throw new Error(spec.errors.join('; '));
-    const other = await browser.newContext({ viewport: { width: 1366, height: 768 } });
-    const { page: p, errors: errs } = await openPage(other, `#s=${encodeSpec(spec.value)}`);
-    await p.getByTestId('run').click();
-    await p.waitForFunction(
-      () =>
-        /Pretraining .*step ([2-9]\d|\d{3})/.test(
-          document.querySelector('label[for="stage-progress"]')?.textContent ?? '',
-        ),
-      null,
-      { timeout: 120_000 },
-    );
+    const { other, p, errs } = await runInNewContext(spec, 20);
     await p.reload();
     await p.getByTestId('resume-interrupted').click();
     await p.waitForFunction(
