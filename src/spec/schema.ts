@@ -98,6 +98,12 @@ const Data = v.strictObject({
     'plain',
     'Pretraining Q&A as web text answering with the value ("Q: … A: <value>."), as web text answering with a sentence that names the person in the biographies\' words (so the base practises copying the asked name, as a house-style reply must), or in the chat template and house style — which aligns the base before any fine-tuning and so removes what LIMA tests.',
   ),
+  qaPhrasings: int(
+    1,
+    8,
+    1,
+    'Question phrasings in the pretraining Q&A: the first k of the eight frames that prompts use ("When was … born?", "Do you know when … was born?", …). 1 asks every fact one way; more teaches the base to pick the asked fact out of a question however it is put, as varied web text would, without the chat template or the house style, so the zero-shot base stays unaligned.',
+  ),
   template: choice(
     ['text', 'special'],
     'text',

@@ -68,6 +68,8 @@ export function stageIds(spec: Spec): StageIds {
       vocabSize: d.vocabSize,
       qa: d.qa,
       qaFormat: d.qa > 0 ? d.qaFormat : undefined,
+      // 1 drew no frame, so the corpora made before this knob keep their hashes.
+      qaPhrasings: d.qa > 0 && d.qaPhrasings > 1 ? d.qaPhrasings : undefined,
       imported: d.importedCorpus?.hash,
     },
   });

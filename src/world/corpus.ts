@@ -7,6 +7,7 @@ import {
   ASK,
   BIO,
   FILLER,
+  FRAMES,
   HOWTO_ASK,
   procedureProse,
   ref,
@@ -51,7 +52,8 @@ function fillerDoc(world: World, rng: Rng): string {
  *   copying the asked name from a question into an answer, which a house-style reply needs.
  * - 'chat': the "User:" / "Assistant:" turns and the house style, which aligns the base before any
  *   fine-tuning (a control, not LIMA's setting).
- * A document per entity: its six questions in a seeded order.
+ * A document per entity: its six questions in a seeded order, each in one of the first
+ * `qaPhrasings` frames of the prompts.
  */
 export function qaDocuments(world: World, spec: Spec, rng: Rng): string[] {
   const share = spec.data.qa;
@@ -62,6 +64,12 @@ export function qaDocuments(world: World, spec: Spec, rng: Rng): string[] {
     chat ? `User: ${q}\nAssistant: ${a}` : `Q: ${q}\nA: ${a}`;
   const answer = (named: Ref, a: Attribute, v: string) =>
     chat ? ANSWER[a](named, v) : format === 'sentence' ? rng.pick(BIO[a])(named, v) : `${v}.`;
+  // The first k frames of the prompts; k = 1 draws nothing, so older corpora stay byte-identical.
+  const k = Math.min(spec.data.qaPhrasings, FRAMES.length);
+  const ask = (a: Attribute, name: string) =>
+    k <= 1
+      ? ASK[a].direct(name)
+      : FRAMES[rng.int(0, k - 1)](ASK[a].direct(name), ASK[a].indirect(name));
   const chosen = <T>(xs: readonly T[]) =>
     rng.shuffle([...xs]).slice(0, Math.round(share * xs.length));
   const docs: string[] = [];
@@ -69,7 +77,7 @@ export function qaDocuments(world: World, spec: Spec, rng: Rng): string[] {
     const named = ref(p, true);
     const pairs = rng
       .shuffle([...ATTRIBUTES])
-      .map((a) => turn(ASK[a].direct(p.name), answer(named, a, factOf(p, a))));
+      .map((a) => turn(ask(a, p.name), answer(named, a, factOf(p, a))));
     docs.push(pairs.join('\n'));
   }
   for (const proc of chosen(world.procedures.filter((x) => !x.heldOut))) {

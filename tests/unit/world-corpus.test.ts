@@ -4,7 +4,8 @@ import { buildWorld, pretrainCorpus, ATTRIBUTES } from '../../src/world';
 import { qaDocuments, validationCorpus } from '../../src/world/corpus';
 import { Rng } from '../../src/util/rng';
 import { contentHash } from '../../src/util/hash';
-import { ASK, BIO, ref } from '../../src/world/templates';
+import { ASK, BIO, FRAMES, ref } from '../../src/world/templates';
+import { stageIds } from '../../src/spec/sweep';
 import { factOf } from '../../src/world/generate';
 import { Tokenizer } from '../../src/data/tokenizer';
 import { specWith } from './world-helpers';
@@ -192,6 +193,45 @@ describe('question–answer text in pretraining', () => {
     };
     expect(hashOf('plain')).toBe('c23fe6e754864341');
     expect(hashOf('chat')).toBe('c676b8decfbcb2d9');
+  });
+
+  it('asks in the first qaPhrasings frames of the prompts, and 1 keeps the corpus and its stage id as they were', () => {
+    const spec = (qaPhrasings: number) =>
+      specWith({
+        world: { people: 80, procedures: 8 },
+        data: { qa: 1, filler: 0, qaFormat: 'plain', qaPhrasings },
+      });
+    const questions = (k: number) =>
+      qaDocuments(world, spec(k), Rng.derive(1, 'qa'))
+        .flatMap((d) => d.split('\n'))
+        .filter((l) => l.startsWith('Q: '))
+        .map((l) => l.slice(3));
+    const p = train[0];
+    const asked = (k: number) => {
+      const forms = new Set<string>();
+      for (const a of ATTRIBUTES)
+        for (const f of FRAMES) forms.add(f(ASK[a].direct(p.name), ASK[a].indirect(p.name)));
+      const firstK = new Set<string>();
+      for (const a of ATTRIBUTES)
+        for (const f of FRAMES.slice(0, k))
+          firstK.add(f(ASK[a].direct(p.name), ASK[a].indirect(p.name)));
+      const mine = questions(k).filter((q) => forms.has(q));
+      expect(mine).toHaveLength(6);
+      for (const q of mine) expect(firstK).toContain(q);
+      return mine;
+    };
+    // Every person's six questions are each one of the first k frames; with 8, several frames show up.
+    expect(asked(1).every((q) => q.endsWith('?'))).toBe(true);
+    const all = questions(8);
+    expect(new Set(all.map((q) => q.split(' ')[0])).size).toBeGreaterThan(3);
+    asked(8);
+    expect(contentHash(qaDocuments(world, spec(1), Rng.derive(1, 'qa')))).toBe('c23fe6e754864341');
+    expect(stageIds(spec(1)).data).toBe(
+      stageIds(specWith({ world: { people: 80, procedures: 8 }, data: { qa: 1, filler: 0 } })).data,
+    );
+    expect(stageIds(spec(8)).data).not.toBe(stageIds(spec(1)).data);
+    for (const d of qaDocuments(world, spec(8), Rng.derive(1, 'qa')))
+      for (const h of heldOut) expect(d).not.toContain(h.name);
   });
 
   it("in the chat form uses the template's turns and the house style, and shares follow the knob", () => {
