@@ -146,12 +146,18 @@ export interface Hooks {
   onCheckpoint?(c: Checkpoint): void | Promise<void>;
 }
 
-/** What the engine worker exposes. Every stage is a pure function of the spec and its inputs. */
 /** The start of the message a stage ends with when its WebGPU device is lost (see Engine). */
 export const DEVICE_LOST = 'the WebGPU device was lost';
 
+/**
+ * What the engine worker exposes. Every stage is a function of the spec, its inputs and the
+ * imported files last handed to `useImports` (which the spec names by content hash, so a stage
+ * never reads a file other than the one its id was made from); on one backend, the same call
+ * gives the same numbers.
+ */
 export interface EngineApi {
-  probe(override?: BackendName | 'auto'): Promise<BackendReport>;
+  /** The backends this context can run, and the one `wanted` resolves to (the pinned one, if any). */
+  probe(wanted?: BackendName | 'auto'): Promise<BackendReport>;
   /**
    * Every stage from now on runs on this backend whatever its spec says (null: the spec's). A
    * sweep continued on wasm after its GPU was lost keeps its stage ids, so it resumes from the

@@ -6,9 +6,9 @@ import type { AdamW } from '../train/adamw';
 import { encodePrompt, stopIds } from '../data/chat';
 import { generate as generateTokens } from '../model/generate';
 import { StageControl } from '../train/control';
-import { trainLoop, type LoopResult } from '../train/loop';
+import { trainLoop, type LoopOptions, type LoopResult } from '../train/loop';
 import { finetuneLr, layerDropout, pretrainLr } from '../train/schedule';
-import { Trainer } from '../train/step';
+import { Trainer, type Batch } from '../train/step';
 import { deriveSeed, Rng } from '../util/rng';
 import { evalSet } from '../world/eval';
 import { fewShotExamples } from '../world/sft';
@@ -26,7 +26,7 @@ import type {
   ImportFile,
   TrainResult,
 } from './api';
-import { DEVICE_LOST } from './api';
+import { LostDeviceWatch } from './lost-device';
 import {
   batchFromRows,
   buildData,
@@ -52,8 +52,29 @@ import { knowledgeProbe } from './knowledge';
 import { promptBudgetProblem } from './prompts';
 import { finetuneValidation, pretrainValidation, validationHook } from './validation';
 
-/** How long a failed WebGPU stage waits to learn whether its device was lost. */
-const LOST_GRACE_MS = 1_000;
+/** What makes a training stage its own; `Engine.train` is the skeleton both stages share. */
+interface StagePlan {
+  stage: 'pretrain' | 'finetune';
+  stageId: string;
+  batchSize: number;
+  weightDecay: number;
+  /** The weights a fresh (not resumed) stage starts from: none for pretraining, the base for fine-tuning. */
+  base: Checkpoint | null;
+  totalSteps: number;
+  /** Said on the progress line before the first step (examples that did not fit, say). */
+  note?: string;
+  loop: Pick<LoopOptions, 'batchAt' | 'lrAt' | 'dropout' | 'checkpointEvery'>;
+  /** The held-out batch for the validation curve, and about how many points it gets. */
+  validation: { batch: Batch | null; points: number };
+  /** With the model built: work at each checkpoint, and how the stage ends. */
+  withModel(model: Llama): {
+    atCheckpoint?(step: number): Promise<void>;
+    finish(
+      r: LoopResult,
+      result: (keepOptimizer: boolean, chosenStep?: number) => Promise<TrainResult>,
+    ): Promise<TrainResult>;
+  };
+}
 
 function contextName(): BackendReport['context'] {
   const g = globalThis as { WorkerGlobalScope?: unknown; document?: unknown };
@@ -62,15 +83,17 @@ function contextName(): BackendReport['context'] {
 
 export class Engine implements EngineApi {
   private readonly ctl = new StageControl();
+  private readonly device = new LostDeviceWatch((message) => this.ctl.fail(message));
   private stage: Stage = 'data';
   private report: BackendReport | null = null;
 
-  async probe(override: BackendName | 'auto' = 'auto'): Promise<BackendReport> {
-    this.report = await probeBackends(contextName(), override);
+  private pinned: BackendName | null = null;
+
+  /** Probes for `wanted` (the spec's backend), or for the pinned backend when there is one. */
+  async probe(wanted: BackendName | 'auto' = 'auto'): Promise<BackendReport> {
+    this.report = await probeBackends(contextName(), this.pinned ?? wanted);
     return this.report;
   }
-
-  private pinned: BackendName | null = null;
 
   async pin(backend: BackendName | null): Promise<void> {
     this.pinned = backend;
@@ -78,44 +101,10 @@ export class Engine implements EngineApi {
 
   /** Starts the spec's backend (auto: the probe's choice), or the pinned one, and returns its name. */
   private async useBackend(spec: Spec): Promise<BackendName> {
-    const report = await this.probe(this.pinned ?? spec.backend);
+    const report = await this.probe(spec.backend);
     await initBackend(report.chosen);
-    if (report.chosen === 'webgpu') this.watchDevice();
+    if (report.chosen === 'webgpu') this.device.watchCurrent();
     return report.chosen;
-  }
-
-  private watched: GPUDevice | null = null;
-  /** Step of the last checkpoint handed out in this stage: where a lost device's run resumes. */
-  private lastCheckpoint = 0;
-
-  /**
-   * A lost GPUDevice (driver reset, sleep, another tab's demands) ends the stage with a message
-   * saying where to resume; `pretrain`/`finetune` accept that checkpoint on any backend.
-   */
-  private watchDevice(): void {
-    const device = (tf.backend() as unknown as { device?: GPUDevice }).device;
-    if (!device || device === this.watched) return;
-    this.watched = device;
-    void device.lost.then((info) => this.ctl.fail(this.lostMessage(info)));
-  }
-
-  private lostMessage(info: GPUDeviceLostInfo): string {
-    return `${DEVICE_LOST} (${info.reason ?? 'unknown'}: ${info.message}); resume from the last checkpoint (step ${this.lastCheckpoint}) on this or another backend`;
-  }
-
-  /**
-   * A GPU call in flight when the device goes fails in its own words, often before `device.lost`
-   * resolves (a read-back's mapAsync: "Buffer was unmapped before mapping was resolved"). So a
-   * stage that fails on WebGPU waits a moment for `lost`: if it comes, the failure was the lost
-   * device, and gets its message with where to resume.
-   */
-  private async explainFailure(e: unknown): Promise<unknown> {
-    if (!this.watched) return e;
-    const info = await Promise.race([
-      this.watched.lost,
-      new Promise<null>((done) => setTimeout(() => done(null), LOST_GRACE_MS)),
-    ]);
-    return info ? new Error(this.lostMessage(info)) : e;
   }
 
   async useImports(files: ImportFile[]) {
@@ -152,7 +141,7 @@ export class Engine implements EngineApi {
    */
   private async deliver(hooks: Hooks, c: Checkpoint): Promise<void> {
     if (!hooks.onCheckpoint) return;
-    this.lastCheckpoint = c.step;
+    this.device.lastCheckpoint = c.step;
     try {
       await hooks.onCheckpoint!(moved(c));
     } catch (e) {
@@ -171,83 +160,135 @@ export class Engine implements EngineApi {
     if (problem) throw new Error(`refused before training: ${problem}`);
   }
 
+  /**
+   * The skeleton both training stages share: backend, size check, model and optimizer (fresh, from
+   * the base, or resumed), the loop with its checkpoints, the result, and a lost device explained.
+   * `planOf` gives what makes a stage its own once the model's shape is known.
+   */
+  private async train(
+    spec: Spec,
+    resume: Checkpoint | null,
+    hooks: Hooks,
+    planOf: (cfg: ModelConfig) => StagePlan,
+  ): Promise<TrainResult> {
+    this.ctl.reset();
+    const t0 = performance.now();
+    const backend = await this.useBackend(spec);
+    const cfg = modelConfig(spec);
+    const plan = planOf(cfg);
+    const { stageId, totalSteps } = plan;
+    this.stage = plan.stage;
+    this.device.lastCheckpoint = resume?.step ?? 0;
+    this.refuseIfTooLarge(cfg, plan.batchSize, backend);
+    if (plan.note) {
+      const step = resume?.step ?? 0;
+      hooks.onProgress({ stage: plan.stage, stageId, step, totalSteps, message: plan.note });
+    }
+    const { model, adamw } = restoreTraining(
+      cfg,
+      resume ?? plan.base,
+      spec,
+      plan.weightDecay,
+      resume?.optimizer,
+    );
+    const trainer = new Trainer(model, adamw);
+    try {
+      const own = plan.withModel(model);
+      const r = await trainLoop({
+        ...plan.loop,
+        stage: plan.stage,
+        stageId,
+        trainer,
+        startStep: resume?.step ?? 0,
+        totalSteps,
+        curve: resume?.lossCurve,
+        validation: validationHook(trainer, plan.validation.batch, plan.validation.points),
+        control: this.ctl,
+        onProgress: (x) => hooks.onProgress(x),
+        onCheckpoint:
+          hooks.onCheckpoint || own.atCheckpoint
+            ? async (step, curve) => {
+                await own.atCheckpoint?.(step);
+                const meta = { stageId, backend, step, totalSteps, lossCurve: curve };
+                await this.deliver(hooks, await snapshot(model, adamw, meta));
+              }
+            : undefined,
+      });
+      return await own.finish(r, (keepOptimizer, chosenStep) =>
+        this.result(
+          stageId,
+          backend,
+          model,
+          keepOptimizer ? adamw : null,
+          r,
+          totalSteps,
+          t0,
+          chosenStep,
+        ),
+      );
+    } catch (e) {
+      throw await this.device.explain(e);
+    } finally {
+      trainer.dispose();
+      adamw.dispose();
+      model.dispose();
+    }
+  }
+
   async pretrain(
     spec: Spec,
     data: DataArtifact,
     resume: Checkpoint | null,
     hooks: Hooks,
   ): Promise<TrainResult> {
-    this.ctl.reset();
-    const t0 = performance.now();
-    const backend = await this.useBackend(spec);
-    const cfg = modelConfig(spec);
     const p = spec.pretrain;
-    this.refuseIfTooLarge(cfg, p.batchSize, backend);
-    const stageId = stageIds(spec).pretrain;
-    this.stage = 'pretrain';
-    this.lastCheckpoint = resume?.step ?? 0;
-    const rows = pretrainRows(spec, data, cfg.blockSize);
-    const nRows = rows.length / (cfg.blockSize + 1);
-    if (nRows === 0) throw new Error('the pretraining corpus is shorter than one context');
-    const { model, adamw } = restoreTraining(cfg, resume, spec, p.weightDecay, resume?.optimizer);
-    const trainer = new Trainer(model, adamw);
-    try {
-      const r = await trainLoop({
+    return this.train(spec, resume, hooks, (cfg) => {
+      const rows = pretrainRows(spec, data, cfg.blockSize);
+      const nRows = rows.length / (cfg.blockSize + 1);
+      if (nRows === 0) throw new Error('the pretraining corpus is shorter than one context');
+      return {
         stage: 'pretrain',
-        stageId,
-        trainer,
-        startStep: resume?.step ?? 0,
+        stageId: stageIds(spec).pretrain,
+        batchSize: p.batchSize,
+        weightDecay: p.weightDecay,
+        base: null,
         totalSteps: p.steps,
-        curve: resume?.lossCurve,
-        // Each step draws its rows from its own stream, so a resumed run draws what the first would have.
-        batchAt: (step) => {
-          const rng = Rng.derive(spec.seed, 'pretrain-batch', step);
-          const picks = Array.from({ length: p.batchSize }, () => rng.int(0, nRows - 1));
-          return batchFromRows(rows, null, picks, cfg.blockSize, cfg.blockSize);
+        loop: {
+          // Each step draws its rows from its own stream, so a resumed run draws what the first would have.
+          batchAt: (step) => {
+            const rng = Rng.derive(spec.seed, 'pretrain-batch', step);
+            const picks = Array.from({ length: p.batchSize }, () => rng.int(0, nRows - 1));
+            return batchFromRows(rows, null, picks, cfg.blockSize, cfg.blockSize);
+          },
+          lrAt: (step) => pretrainLr(p, step, p.steps),
+          dropout:
+            p.dropout > 0
+              ? {
+                  rates: Array(cfg.nLayer).fill(p.dropout),
+                  seedAt: (s) => deriveSeed(spec.seed, 'pretrain-dropout', s),
+                }
+              : undefined,
+          checkpointEvery: Math.max(25, Math.ceil(p.steps / 10)),
         },
-        lrAt: (step) => pretrainLr(p, step, p.steps),
-        validation: validationHook(trainer, pretrainValidation(spec, data, cfg.blockSize), 20),
-        dropout:
-          p.dropout > 0
-            ? {
-                rates: Array(cfg.nLayer).fill(p.dropout),
-                seedAt: (s) => deriveSeed(spec.seed, 'pretrain-dropout', s),
-              }
-            : undefined,
-        control: this.ctl,
-        onProgress: (x) => hooks.onProgress(x),
-        checkpointEvery: Math.max(25, Math.ceil(p.steps / 10)),
-        onCheckpoint: hooks.onCheckpoint
-          ? async (step, curve) =>
-              this.deliver(
-                hooks,
-                await snapshot(model, adamw, {
-                  stageId: stageId,
-                  backend: backend,
-                  step: step,
-                  totalSteps: p.steps,
-                  lossCurve: curve,
-                }),
-              )
-          : undefined,
-      });
-      const result = await this.result(stageId, backend, model, adamw, r, p.steps, t0);
-      if (r.diverged) return result;
-      const knowledge = await knowledgeProbe(
-        model,
-        tokenizerOf(data),
-        worldOf(spec),
-        corpusDocs(spec),
-        spec,
-      );
-      return { ...result, knowledge };
-    } catch (e) {
-      throw await this.explainFailure(e);
-    } finally {
-      trainer.dispose();
-      adamw.dispose();
-      model.dispose();
-    }
+        validation: { batch: pretrainValidation(spec, data, cfg.blockSize), points: 20 },
+        // The final checkpoint keeps the optimizer, so pretraining can be continued.
+        withModel: (model) => ({
+          finish: async (r, result) => {
+            const out = await result(true);
+            if (r.diverged) return out;
+            const tok = tokenizerOf(data);
+            const knowledge = await knowledgeProbe(
+              model,
+              tok,
+              worldOf(spec),
+              corpusDocs(spec),
+              spec,
+            );
+            return { ...out, knowledge };
+          },
+        }),
+      };
+    });
   }
 
   private async result(
@@ -286,8 +327,6 @@ export class Engine implements EngineApi {
     resume: Checkpoint | null,
     hooks: Hooks,
   ): Promise<TrainResult> {
-    this.ctl.reset();
-    const t0 = performance.now();
     const stageId = stageIds(spec).finetune;
     const f = spec.finetune;
     if (f.method !== 'sft') {
@@ -302,75 +341,47 @@ export class Engine implements EngineApi {
       };
       return { checkpoint, lossCurve: [], backend: base.backend, ms: 0, tokensPerSec: 0 };
     }
-    const backend = await this.useBackend(spec);
-    const cfg = modelConfig(spec);
-    this.stage = 'finetune';
-    this.lastCheckpoint = resume?.step ?? 0;
-    this.refuseIfTooLarge(cfg, f.batchSize, backend);
-    const tok = tokenizerOf(data);
-    const sft = finetuneRows(spec, tok, cfg.blockSize);
-    const { stepsPerEpoch, totalSteps, batchAt } = sftSchedule(spec, sft, cfg.blockSize);
-    if (sft.note) {
-      const at = resume?.step ?? 0;
-      hooks.onProgress({ stage: 'finetune', stageId, step: at, totalSteps, message: sft.note });
-    }
-    // A fresh optimizer for fine-tuning; a resumed fine-tune carries its own state.
-    const { model, adamw } = restoreTraining(
-      cfg,
-      resume ?? base,
-      spec,
-      f.weightDecay,
-      resume?.optimizer,
-    );
-    const trainer = new Trainer(model, adamw);
-    const dev = new DevSelection(spec, tok, model);
-    try {
-      const r = await trainLoop({
+    return this.train(spec, resume, hooks, (cfg) => {
+      const tok = tokenizerOf(data);
+      const sft = finetuneRows(spec, tok, cfg.blockSize);
+      const { stepsPerEpoch, totalSteps, batchAt } = sftSchedule(spec, sft, cfg.blockSize);
+      return {
         stage: 'finetune',
         stageId,
-        trainer,
-        startStep: resume?.step ?? 0,
+        batchSize: f.batchSize,
+        weightDecay: f.weightDecay,
+        // Starts from the base with a fresh optimizer; a resumed fine-tune carries its own state.
+        base,
         totalSteps,
-        curve: resume?.lossCurve,
-        batchAt,
-        lrAt: (step) => finetuneLr(f, step, totalSteps),
-        validation: validationHook(trainer, finetuneValidation(spec, data, cfg.blockSize), 10),
-        dropout:
-          f.dropoutMax > 0
-            ? {
-                rates: layerDropout(cfg.nLayer, f.dropoutMax),
-                seedAt: (s) => deriveSeed(spec.seed, 'sft-dropout', f.seed, s),
-              }
-            : undefined,
-        control: this.ctl,
-        onProgress: (x) => hooks.onProgress(x),
-        checkpointEvery: stepsPerEpoch * Math.max(1, Math.ceil(f.epochs / 5)),
-        onCheckpoint: async (step, curve) => {
-          await dev.score(step);
-          await this.deliver(
-            hooks,
-            await snapshot(model, adamw, {
-              stageId: stageId,
-              backend: backend,
-              step: step,
-              totalSteps: totalSteps,
-              lossCurve: curve,
-            }),
-          );
+        note: sft.note,
+        loop: {
+          batchAt,
+          lrAt: (step) => finetuneLr(f, step, totalSteps),
+          dropout:
+            f.dropoutMax > 0
+              ? {
+                  rates: layerDropout(cfg.nLayer, f.dropoutMax),
+                  seedAt: (s) => deriveSeed(spec.seed, 'sft-dropout', f.seed, s),
+                }
+              : undefined,
+          checkpointEvery: stepsPerEpoch * Math.max(1, Math.ceil(f.epochs / 5)),
         },
-      });
-      if (r.diverged) return await this.result(stageId, backend, model, null, r, totalSteps, t0);
-      await dev.score(totalSteps);
-      const chosen = dev.choose(model);
-      const out = await this.result(stageId, backend, model, null, r, totalSteps, t0, chosen);
-      return { ...out, dev: dev.scores };
-    } catch (e) {
-      throw await this.explainFailure(e);
-    } finally {
-      trainer.dispose();
-      adamw.dispose();
-      model.dispose();
-    }
+        validation: { batch: finetuneValidation(spec, data, cfg.blockSize), points: 10 },
+        // The dev set scores every checkpoint; the best one's weights are the stage's result.
+        withModel: (model) => {
+          const dev = new DevSelection(spec, tok, model);
+          return {
+            atCheckpoint: (step) => dev.score(step),
+            finish: async (r, result) => {
+              if (r.diverged) return result(false);
+              await dev.score(totalSteps);
+              const out = await result(false, dev.choose(model));
+              return { ...out, dev: dev.scores };
+            },
+          };
+        },
+      };
+    });
   }
 
   async generate(
@@ -469,7 +480,7 @@ export class Engine implements EngineApi {
         tokensPerSec: (1000 * gen.tokens) / Math.max(1e-9, gen.ms),
       };
     } catch (e) {
-      throw await this.explainFailure(e);
+      throw await this.device.explain(e);
     } finally {
       model.dispose();
     }

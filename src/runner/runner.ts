@@ -1,10 +1,9 @@
 // The sweep runner on the main thread: the store, the engine worker and one sweep's lifecycle (state: state.ts, tabs: tabs.ts).
 import type { Spec } from '../spec';
-import type { BackendName } from '../engine/api';
+import { DEVICE_LOST, type BackendName } from '../engine/api';
 import { Store, requestPersistence } from '../store/store';
 import { MissingImportError } from '../spec';
 import { deviceOf } from '../engine/device';
-import { DEVICE_LOST } from '../engine/api';
 import { cachedResults, classifyStages } from './cache';
 import { Executor, type ExecEvent } from './execute';
 import { isCancelled } from '../util/cancel';
@@ -193,7 +192,7 @@ export class SweepRunner implements Runner {
     const engine = this.host.engine();
     try {
       await engine.pin(backend ?? null);
-      const report = await engine.probe(backend ?? plan.spec.backend);
+      const report = await engine.probe(plan.spec.backend);
       this.set({ backend: report.chosen, device: deviceOf(report.chosen, report) });
       if (backend && backend !== plan.spec.backend)
         this.say(

@@ -241,7 +241,10 @@ describe('a micro sweep in the page', () => {
     await errs.waitFor({ state: 'detached', ...seen });
     expect(await summary.textContent()).toContain('Merged 1 file: 4 of 4 runs, complete');
 
-    // By keyboard: the file input takes focus and Enter opens the chooser.
+    // By keyboard: the file input takes focus and Enter opens the chooser. The tests before this
+    // one opened and closed pages in other contexts, which can leave this window without focus,
+    // and an unfocused window opens no chooser: a user's tab is in front when they press Enter.
+    await page.bringToFront();
     const input = merge.getByTestId('merge-files');
     await input.focus();
     expect(await input.evaluate((el) => el === document.activeElement && el.tabIndex >= 0)).toBe(
