@@ -182,7 +182,7 @@ async function run(arg) {
         `backend ${out.backend ?? '—'}${out.device ? ` (${out.device})` : ''}; ${((Date.now() - t0) / 1000).toFixed(0)} s`,
     );
     const name = experiment.preset ?? `sweep-${out.file?.sweepId ?? 'unknown'}`;
-    const shardName = out.file?.shard ? `-shard-${out.file.shard.k}-of-${out.file.shard.n}` : '';
+    const shardName = out.file?.shard ? `-shard-${out.file.shard.k}of${out.file.shard.n}` : '';
     const file = opts.out ?? `results-${name}${shardName}.json`;
     if (out.file) {
       writeFileSync(file, JSON.stringify(out.file));

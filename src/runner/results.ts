@@ -135,6 +135,15 @@ export function resultsFileOf(
   };
 }
 
+/** The name a results file is saved under: the sweep's id, and the shard when it is one laptop's slice. */
+export function resultsFileName(
+  file: Pick<ResultsFile, 'sweepId' | 'shard'>,
+  kind = 'results',
+): string {
+  const shard = file.shard ? `-shard-${file.shard.k}of${file.shard.n}` : '';
+  return `lima-lab-${kind}-${file.sweepId.slice(0, 8)}${shard}.json`;
+}
+
 function inPlanOrder(order: string[], runs: RunResult[]): RunResult[] {
   const at = new Map(order.map((id, i) => [id, i]));
   return [...runs].sort((a, b) => (at.get(a.runId) ?? 1e9) - (at.get(b.runId) ?? 1e9));

@@ -1,6 +1,6 @@
 // Workshop flags: which tabs, editor sections and fields a link hides (like TensorFlow Playground's _hide).
 import { FIELDS } from '../spec';
-import { VIEWS } from './link';
+import { VIEW_TITLES, VIEWS, type View } from './link';
 
 /** Editor sections in the order shown, with their titles. */
 export const SECTION_TITLES: Record<string, string> = {
@@ -44,4 +44,18 @@ export function isHidden(hide: readonly string[], key: string): boolean {
   const sectionOf = field?.section ?? section;
   if (hide.includes(sectionOf)) return true;
   return hide.includes('advanced') && (ADVANCED as readonly string[]).includes(sectionOf);
+}
+
+/**
+ * What a hide name is called on screen: a tab by its header name, a section by its title in the
+ * editor (the editor's "Experiment" section and the "Experiment" tab differ by the word after).
+ */
+export function hideTitle(name: string): string {
+  if (name === 'advanced')
+    return 'Advanced settings (experiment, model, pretraining, optimizer, evaluation)';
+  if (name === 'gallery') return 'Preset gallery';
+  if (name === 'share') return 'Share button';
+  if ((VIEWS as readonly string[]).includes(name)) return `${VIEW_TITLES[name as View]} tab`;
+  const section = SECTION_TITLES[name];
+  return section ? `${section} settings` : name;
 }

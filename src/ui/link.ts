@@ -14,6 +14,17 @@ export const VIEWS = [
 ] as const;
 export type View = (typeof VIEWS)[number];
 
+/** The tabs' names as the header shows them (the workshop's hide list uses them too). */
+export const VIEW_TITLES: Record<View, string> = {
+  start: 'Start',
+  editor: 'Experiment',
+  run: 'Run',
+  results: 'Results',
+  samples: 'Samples',
+  workshop: 'Workshop',
+  device: 'Device & data',
+};
+
 /** Largest room a shard link may split a sweep across. */
 
 export interface PageLink {

@@ -129,6 +129,15 @@ describe('the playground', () => {
     await page.getByTestId('tab-start').click();
     expect(Number(await page.getByTestId('run-count').textContent())).toBe(3); // 1× with three seeds
     await page.getByTestId('tab-workshop').click();
+    // The hide list uses the names on screen: tabs by their header names, sections by their titles.
+    expect(
+      await page.getByTestId('hide-device').evaluate((e) => e.parentElement!.textContent!.trim()),
+    ).toBe('Device & data tab');
+    expect(
+      await page
+        .getByTestId('hide-experiment')
+        .evaluate((e) => e.parentElement!.textContent!.trim()),
+    ).toBe('Experiment settings');
     await page.getByTestId('laptops').fill('3');
     const links = await page
       .getByTestId('room-link')
@@ -144,6 +153,13 @@ describe('the playground', () => {
     await laptop.getByTestId('run').waitFor();
     expect(await laptop.getByTestId('current-experiment').textContent()).toContain('shard 2 of 3');
     expect(Number(await laptop.getByTestId('run-count').textContent())).toBe(3);
+    // How much of the sweep is this laptop's, and the step's text and question without the Workshop tab.
+    expect(await laptop.getByTestId('shard-runs').textContent()).toBe('1 of 3');
+    const lesson = laptop.getByTestId('lesson');
+    expect(await lesson.getByRole('heading').textContent()).toBe('Step 2 of 7: Fine-tuning on 1×');
+    expect(await lesson.textContent()).toContain(
+      'How few examples were needed to teach the format?',
+    );
     expect(await laptop.getByTestId('tab-workshop').count()).toBe(0);
     expect(await laptop.getByTestId('tab-device').count()).toBe(0);
     expect(errors).toEqual([]);

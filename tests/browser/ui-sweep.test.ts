@@ -210,6 +210,7 @@ describe('a micro sweep in the page', () => {
     ]);
     const text = readFileSync((await download.path())!, 'utf8');
     expect(JSON.parse(text).runs).toHaveLength(4);
+    expect(download.suggestedFilename()).toMatch(/^lima-lab-results-[0-9a-f]{8}\.json$/);
     await page.getByTestId('tab-workshop').click();
     const merge = page.getByTestId('merge');
     const summary = merge.getByTestId('merge-summary');

@@ -4,7 +4,14 @@ import { decodeSpec, DEFAULT_PRESET, encodePayload, expandSweep, presetSpec } fr
 import { summarize } from '../../src/world/stats';
 import { Rng } from '../../src/util/rng';
 import { linkHash, readLink } from '../../src/ui/link';
-import { isHidden, unknownHideNames } from '../../src/ui/flags';
+import {
+  HIDEABLE_PARTS,
+  SECTION_TITLES,
+  hideTitle,
+  isHidden,
+  unknownHideNames,
+} from '../../src/ui/flags';
+import { resultsFileName } from '../../src/runner/results';
 import { errorTarget, parseAxisText, parseFieldText } from '../../src/ui/editor-fields';
 import { fieldInfo } from '../../src/spec';
 import {
@@ -85,6 +92,24 @@ describe('workshop flags', () => {
     expect(isHidden(['data'], 'data.flawRate')).toBe(true);
     expect(isHidden(['device'], 'device')).toBe(true);
     expect(unknownHideNames(['advanced', 'finetune.lr', 'nonsense', 'data'])).toEqual(['nonsense']);
+  });
+  test('the hide list names every choice as the page does, and no two alike', () => {
+    const names = [...HIDEABLE_PARTS, ...Object.keys(SECTION_TITLES)].map(hideTitle);
+    expect(new Set(names).size).toBe(names.length);
+    expect(hideTitle('device')).toBe('Device & data tab');
+    expect(hideTitle('editor')).toBe('Experiment tab');
+    expect(hideTitle('experiment')).toBe('Experiment settings');
+    expect(hideTitle('optimizer')).toBe('Optimizer (AdamW) settings');
+  });
+  test("a results file is named by its sweep and, for one laptop's slice, its shard", () => {
+    const sweepId = '0123456789abcdef';
+    expect(resultsFileName({ sweepId, shard: null })).toBe('lima-lab-results-01234567.json');
+    expect(resultsFileName({ sweepId, shard: { k: 2, n: 3 } })).toBe(
+      'lima-lab-results-01234567-shard-2of3.json',
+    );
+    expect(resultsFileName({ sweepId, shard: null }, 'merged')).toBe(
+      'lima-lab-merged-01234567.json',
+    );
   });
 });
 
