@@ -12,29 +12,39 @@ export type AlignMethod = 'sft' | 'zero-shot' | 'few-shot';
  */
 export type ChatTemplate = 'text' | 'special';
 
+/** A run of text (encoded with the tokenizer's dummy prefix) or one special token. */
+type Part = string | { special: 'bos' | 'user' | 'assistant' | 'eot' };
+
 /** The pieces of one chat, in order, each with the loss it carries (before truncation). */
 function chatPieces(
   turns: readonly string[],
-  tok: Tokenizer,
   template: ChatTemplate,
   lossOn: 'assistant' | 'all',
-): { ids: number[]; loss: 0 | 1 }[] {
-  const { bos, user, assistant, eot } = tok.special;
+): { parts: Part[]; loss: 0 | 1 }[] {
   const all = lossOn === 'all' ? 1 : 0;
-  const out: { ids: number[]; loss: 0 | 1 }[] = [{ ids: [bos], loss: 0 }];
+  const out: { parts: Part[]; loss: 0 | 1 }[] = [{ parts: [{ special: 'bos' }], loss: 0 }];
   turns.forEach((text, i) => {
     if (i % 2 === 0) {
       out.push(
         template === 'special'
-          ? { ids: [user, ...tok.encode(text), assistant], loss: all }
-          : { ids: tok.encode(`User: ${text}\nAssistant:`), loss: all },
+          ? { parts: [{ special: 'user' }, text, { special: 'assistant' }], loss: all }
+          : { parts: [`User: ${text}\nAssistant:`], loss: all },
       );
     } else {
-      out.push({ ids: tok.encode(` ${text.trimStart()}`), loss: 1 }, { ids: [eot], loss: 1 });
+      out.push(
+        { parts: [` ${text.trimStart()}`], loss: 1 },
+        { parts: [{ special: 'eot' }], loss: 1 },
+      );
     }
   });
   return out;
 }
+
+const idsOf = (parts: readonly Part[], tok: Tokenizer): number[] =>
+  parts.flatMap((p) => (typeof p === 'string' ? tok.encode(p) : [tok.special[p.special]]));
+
+const textOf = (parts: readonly Part[]): string =>
+  parts.map((p) => (typeof p === 'string' ? p : `<|${p.special}|>`)).join('');
 
 /**
  * One training example: `<|bos|>User: u\nAssistant: a<|eot|>User: …` ('text') or
@@ -51,8 +61,8 @@ export function encodeChat(
 ): { ids: Int32Array; targetMask: Uint8Array } {
   const ids: number[] = [];
   const mask: number[] = [];
-  chatPieces(conv.turns, tok, template, lossOn).forEach((piece, k) => {
-    for (const id of piece.ids) {
+  chatPieces(conv.turns, template, lossOn).forEach((piece, k) => {
+    for (const id of idsOf(piece.parts, tok)) {
       ids.push(id);
       mask.push(k === 0 ? 0 : piece.loss); // nothing predicts the first token
     }
@@ -79,15 +89,30 @@ export function encodePrompt(
   shots: readonly Conversation[],
   template: ChatTemplate,
 ): Int32Array {
+  return Int32Array.from(idsOf(promptParts(turns, method, shots, template), tok));
+}
+
+/** The same context as text, special tokens by name: what the samples view shows the model saw. */
+export function promptText(
+  turns: readonly string[],
+  method: AlignMethod,
+  shots: readonly Conversation[],
+  template: ChatTemplate,
+): string {
+  return textOf(promptParts(turns, method, shots, template));
+}
+
+function promptParts(
+  turns: readonly string[],
+  method: AlignMethod,
+  shots: readonly Conversation[],
+  template: ChatTemplate,
+): Part[] {
   if (turns.length % 2 !== 1) throw new Error('encodePrompt: the last turn must be a user turn');
-  if (method === 'sft')
-    return Int32Array.from(chatPieces(turns, tok, template, 'assistant').flatMap((p) => p.ids));
+  if (method === 'sft') return chatPieces(turns, template, 'assistant').flatMap((p) => p.parts);
   const context =
     method === 'few-shot' ? shots.map((s) => plainTurns(s.turns) + '\n').join('') : '';
-  return Int32Array.from([
-    tok.special.bos,
-    ...tok.encode(context + plainTurns(turns) + 'Assistant:'),
-  ]);
+  return [{ special: 'bos' }, context + plainTurns(turns) + 'Assistant:'];
 }
 
 /** Tokens that end a response: EOT after SFT; a base model can only end a document (BOS). */

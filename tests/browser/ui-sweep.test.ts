@@ -123,6 +123,16 @@ describe('a micro sweep in the page', () => {
     expect(await page.getByTestId('sample').count()).toBe(10);
     const reasons = await page.getByTestId('judge-reason').allTextContents();
     expect(reasons.every((r) => r.trim().length > 3)).toBe(true);
+    // It opens on a run of the largest size, and each answer shows the context the model continued.
+    const chosen = await page
+      .getByTestId('samples-run')
+      .evaluate((el) => (el as HTMLSelectElement).selectedOptions[0].textContent);
+    expect(chosen).toContain('8 examples');
+    const first = page.getByTestId('sample').first();
+    await first.locator('summary').click();
+    const seen = await first.getByTestId('prompt-seen').textContent();
+    const turn = await first.locator('.turn.user span').nth(1).textContent();
+    expect(seen).toBe(`<|bos|>User: ${turn}\nAssistant:`);
     expect(await axeViolations(page)).toEqual([]);
   });
 

@@ -1,7 +1,7 @@
 // Chat encoding: LIMA's template, the assistant-only loss mask, truncation, prompts and response cleaning.
 import { describe, expect, it } from 'vitest';
 import { Tokenizer } from '../../src/data/tokenizer';
-import { cleanResponse, encodeChat, encodePrompt, stopIds } from '../../src/data/chat';
+import { cleanResponse, encodeChat, encodePrompt, promptText, stopIds } from '../../src/data/chat';
 import { NO_STOP, type Conversation } from '../../src/world/types';
 
 const tok = Tokenizer.train(['Where was Kima Dorsel born? Kima Dorsel was born in Tarsby.'], 300);
@@ -115,6 +115,23 @@ describe('encodePrompt', () => {
         'User: Where was Kima born?\nAssistant:',
     );
     expect(Array.from(f.subarray(1)).some((id) => id >= 256 && id <= 260)).toBe(false);
+  });
+
+  it('shows the prompt as the model saw it: the same pieces, special tokens by name', () => {
+    const three = conv.turns.slice(0, 3);
+    for (const template of ['text', 'special'] as const)
+      for (const method of ['sft', 'zero-shot', 'few-shot'] as const) {
+        const text = promptText(three, method, [conv], template);
+        // The tokens' text is this text plus the dummy-prefix space the tokenizer puts before each piece.
+        const decoded = tok.decode(encodePrompt(three, tok, method, [conv], template));
+        expect(decoded.replace(/\|> /g, '|>')).toBe(text.replace(/\|> /g, '|>'));
+      }
+    expect(promptText(['Where was Kima born?'], 'sft', [], 'text')).toBe(
+      '<|bos|>User: Where was Kima born?\nAssistant:',
+    );
+    expect(promptText(three, 'sft', [], 'special')).toBe(
+      `<|bos|><|user|>${three[0]}<|assistant|> ${three[1]}<|eot|><|user|>${three[2]}<|assistant|>`,
+    );
   });
 
   it('stops SFT at EOT, and a base model also at the start of a new document', () => {

@@ -12,6 +12,8 @@ import {
   unknownHideNames,
 } from '../../src/ui/flags';
 import { resultsFileName } from '../../src/runner/results';
+import { mostInformativeRun, promptSeen } from '../../src/ui/samples';
+import { deepMerge } from '../../src/util/paths';
 import { errorTarget, parseAxisText, parseFieldText } from '../../src/ui/editor-fields';
 import { fieldInfo } from '../../src/spec';
 import {
@@ -246,6 +248,26 @@ describe('results for charts', () => {
     expect(
       hasSizeAxis([row('method=zero-shot', 0), row('method=few-shot', 3), row('method=sft', 64)]),
     ).toBe(false);
+  });
+
+  test('the samples view opens on the run with the most examples, the best of those, and shows the prompt as the model saw it', () => {
+    const base = presetSpec('plateau-toy');
+    const run = (id: string, examples: number, mean: number, over: object = {}) =>
+      ({
+        runId: id,
+        spec: deepMerge(base, { finetune: { examples }, ...over }),
+        summary: { mean },
+      }) as unknown as RunResult;
+    const runs = [run('a', 8, 2.5), run('b', 128, 2.0), run('c', 128, 2.2), run('d', 64, 3)];
+    expect(mostInformativeRun(runs)?.runId).toBe('c');
+    expect(mostInformativeRun([])).toBeUndefined();
+    expect(promptSeen(runs[0], ['Who is Kima?'])).toBe('<|bos|>User: Who is Kima?\nAssistant:');
+    // Few-shot: the shots the engine prepends, then the question, all plain text after BOS.
+    const fewShot = run('e', 3, 1, { finetune: { method: 'few-shot', fewShot: 3 } });
+    const seen = promptSeen(fewShot, ['Who is Kima?']);
+    expect(seen.startsWith('<|bos|>User: ')).toBe(true);
+    expect(seen.match(/\nAssistant: /g)?.length).toBeGreaterThanOrEqual(3);
+    expect(seen.endsWith('\n\nUser: Who is Kima?\nAssistant:')).toBe(true);
   });
 
   test('head to head counts wins, ties and losses on the prompts both runs answered', () => {
