@@ -32,6 +32,20 @@ describe('the playground', () => {
 
   test('the URL follows the editor; out-of-bounds values show inline and never reach the URL', async () => {
     const { page, errors } = await openPage(browser, '#view=editor');
+    // The sweep comes first, and a swept field says the axis, not its own value, is what runs.
+    const order = await page
+      .locator('fieldset[data-section]')
+      .evaluateAll((fs) => fs.map((f) => f.getAttribute('data-section')));
+    expect(order[0]).toBe('sweep');
+    const axis = await withModule(page, '/src/spec/index.ts', (m) =>
+      m
+        .presetSpec('plateau-toy')
+        .sweep.axes.find((a: { path: string }) => a.path === 'finetune.examples'),
+    );
+    expect(await page.getByTestId('swept-finetune.examples').textContent()).toContain(
+      `Swept: ${axis!.values.join(', ')}`,
+    );
+    expect(await page.getByTestId('swept-finetune.epochs').count()).toBe(0);
     await page.locator('#f-finetune-epochs').fill('3');
     await page.waitForFunction(() => location.hash.includes('s='));
     const read = () =>
