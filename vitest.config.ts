@@ -20,10 +20,9 @@ export default defineConfig({
           globalSetup: ['tests/browser/setup.ts'],
           testTimeout: 300_000,
           hookTimeout: 120_000,
+          // No retry: a test that passes only on its second try hides a bug (the merge test's
+          // keyboard step was one), and every wait is on what the user sees, with room for a slow machine.
           fileParallelism: false,
-          // Browser tests race real workers and timers on 2 busy cores; one retry absorbs a slow
-          // machine, and a test that fails twice still fails the run.
-          retry: 1,
         },
       },
     ],

@@ -57,6 +57,8 @@ export class Lab {
       if (r.ok) {
         this.results = link.results;
         this.reference = r.value;
+        // Shared results land beside a Run button, whatever view the sharer was on.
+        if (!isHidden(this.hide, 'results')) this.view = 'results';
       } else errors.push(...r.errors.map((e) => `shared results: ${e}`));
     }
     this.linkErrors = errors.length ? errors : null;
