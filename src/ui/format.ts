@@ -29,6 +29,11 @@ export function bytes(n: number | null | undefined): string {
  * The run button's words after a sweep stopped: "Run" when nothing has run yet, "Resume" when
  * some of it is done (a failure, a cancel or a reload midway), "Run again" only after it finished.
  */
+/** The sweep's state in words: a sweep that stopped partway (cancelled, failed, or its page closed) says so, not "idle". */
+export function statusText(status: string, fraction: number): string {
+  return status === 'idle' && fraction > 0 && fraction < 1 ? 'stopped partway' : status;
+}
+
 export function runButtonText(status: string, fraction: number): string {
   if (status === 'done') return 'Run again (cached stages are reused)';
   if (fraction > 0) return 'Resume (finished stages and the last checkpoint are kept)';

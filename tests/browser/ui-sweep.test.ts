@@ -326,6 +326,12 @@ describe('a micro sweep in the page', () => {
     const spec = parseSpec({ ...MICRO, seed: 5, pretrain: { ...MICRO.pretrain, steps: 120 } });
     const { other, p, errs } = await runInNewContext(spec, 20);
     await p.reload();
+    // One state on the run view: stopped partway, with one Resume (the banner is for other views).
+    await p.getByTestId('sweep-status').filter({ hasText: 'stopped partway' }).waitFor();
+    expect(await p.getByTestId('resume-interrupted').count()).toBe(0);
+    expect(await p.getByTestId('run-again').textContent()).toMatch(/^Resume/);
+    expect(await p.locator('label[for="stage-progress"]').count()).toBe(0);
+    await p.getByTestId('tab-start').click();
     await p.getByTestId('resume-interrupted').click();
     await p.waitForFunction(
       () => document.querySelector('[data-testid="sweep-status"]')?.textContent === 'done',
