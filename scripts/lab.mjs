@@ -9,7 +9,7 @@ import { chromium } from 'playwright-core';
 import { CHROMIUM_ARGS, ensureChromium } from './chromium.mjs';
 
 const HELP = `Usage:
-  npm run lab -- <preset | share link> [--shard k/n] [--out results.json] [--backend auto|webgpu|wasm|cpu] [--fresh | --profile dir] [--port 5199] [--dev]
+  npm run lab -- <preset | share link> [--shard k/n] [--out results.json] [--backend auto|webgpu|wasm|cpu] [--fresh | --profile dir] [--port 5199] [--dev] [--trace trace.json]
   npm run lab -- merge a.json b.json … [--out merged.json]
 
 Runs a sweep in headless Chromium (the app's runner, store and engine worker), prints progress and a
@@ -34,6 +34,7 @@ const { values: opts, positionals } = parseArgs({
     port: { type: 'string', default: '5199' },
     dev: { type: 'boolean', default: false },
     profile: { type: 'string' },
+    trace: { type: 'string' },
     help: { type: 'boolean', short: 'h', default: false },
   },
 });
@@ -149,6 +150,7 @@ async function run(arg) {
       link: experiment.link,
       shard: shardText ?? null,
       backend: opts.backend ?? null,
+      trace: !!opts.trace,
     });
     if (out.error) fail(out.error);
     console.log(`\n${out.table}\n\n${out.verdict}\n`);
@@ -184,6 +186,10 @@ async function run(arg) {
     const name = experiment.preset ?? `sweep-${out.file?.sweepId ?? 'unknown'}`;
     const shardName = out.file?.shard ? `-shard-${out.file.shard.k}of${out.file.shard.n}` : '';
     const file = opts.out ?? `results-${name}${shardName}.json`;
+    if (opts.trace && out.trace) {
+      writeFileSync(opts.trace, JSON.stringify(out.trace));
+      console.log(`wrote the progress trace to ${opts.trace}`);
+    }
     if (out.file) {
       writeFileSync(file, JSON.stringify(out.file));
       console.log(`wrote ${file}`);
@@ -326,7 +332,32 @@ async function inPage(a) {
   let lastLine = 0;
   let seenMessages = 0;
   const stageStatus = new Map();
+  // --trace: every stage's fraction and status over time (only what changed, at most once a
+  // second), so a test can replay a real sweep against the time-left estimate.
+  const t0 = Date.now();
+  const trace = a.trace ? { stages: null, frames: [] } : null;
+  let lastFrame = -Infinity;
+  const lastSeen = [];
+  const record = (s) => {
+    if (!trace || s.stages.length === 0) return;
+    trace.stages ??= s.stages.map((st) => ({ id: st.stageId, stage: st.stage, work: st.work }));
+    const changes = [];
+    s.stages.forEach((st, i) => {
+      const key = `${st.status}:${st.fraction.toFixed(4)}:${st.resumedFrom ?? ''}`;
+      if (lastSeen[i] === key) return;
+      changes.push([i, st.status, Number(st.fraction.toFixed(4)), st.totalSteps]);
+      lastSeen[i] = key;
+    });
+    const t = Date.now() - t0;
+    const statusChanged = changes.some(([i, status]) => status !== trace.lastStatus?.[i]);
+    if (changes.length && (statusChanged || t - lastFrame >= 1000)) {
+      trace.frames.push([t, changes]);
+      lastFrame = t;
+      trace.lastStatus = s.stages.map((st) => st.status);
+    } else for (const [i] of changes) lastSeen[i] = undefined;
+  };
   runner.subscribe((s) => {
+    record(s);
     for (const m of s.messages.slice(seenMessages)) window.labPrint(`${m.level}: ${m.text}`);
     seenMessages = s.messages.length;
     for (const st of s.stages) {
@@ -377,7 +408,12 @@ async function inPage(a) {
       b.rateMs += st.ms;
     }
   }
+  if (trace) {
+    trace.end = Date.now() - t0;
+    delete trace.lastStatus;
+  }
   return {
+    trace,
     breakdown,
     status: s.status,
     runs: results.length,
