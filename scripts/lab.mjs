@@ -153,7 +153,7 @@ async function run(arg) {
       trace: !!opts.trace,
     });
     if (out.error) fail(out.error);
-    console.log(`\n${out.table}\n\n${out.verdict}\n`);
+    console.log(`\n${out.table}\n\n${out.verdict}\n${out.facts ? `${out.facts}\n` : ''}`);
     // The knowledge probe of each pretraining: held-out facts the base model completes from its training text.
     const probed = new Map();
     for (const r of out.file?.runs ?? [])
@@ -430,6 +430,7 @@ async function inPage(a) {
         runnerModule.resultsTable(results),
       ),
     ),
+    facts: runnerModule.factsNote(runnerModule.resultsTable(results)),
     file: runner.exportResults(),
   };
 }

@@ -8,7 +8,7 @@ export {
   resultsFileOf,
   formatTable,
 } from './results';
-export { verdictOf, verdictText, type Outcome, type Verdict } from './verdict';
+export { factsNote, verdictOf, verdictText, type Outcome, type Verdict } from './verdict';
 export { wilson } from '../world/stats';
 export { summarizeForLink, decodeLinkSummary } from './link';
 export { planSweep, shardRuns, parseShard, conditionOf, sweepIdOf, type SweepPlan } from './plan';

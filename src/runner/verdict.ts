@@ -291,3 +291,29 @@ export function verdictText(v: Verdict): string {
   const tail = v.outcome ? ` Verdict: ${v.outcome}.` : '';
   return `${head}Here: ${v.shows}${tail}`;
 }
+
+/**
+ * What the judge's shape cannot say: whether the answers at the largest size state the held-out
+ * facts. LIMA's hypothesis is about knowledge the base already has; a plateau of answers in the
+ * right format with the wrong facts is a plateau on the format floor. Null without facts.
+ */
+export function factsNote(rows: readonly TableRow[]): string | null {
+  const withFacts = rows.filter((r) => r.facts && r.facts.n > 0);
+  if (withFacts.length === 0) return null;
+  const top = Math.max(...withFacts.map((r) => r.examples));
+  // Pooled over the conditions at the largest size.
+  let right = 0;
+  let n = 0;
+  let chance = 0;
+  for (const r of withFacts.filter((x) => x.examples === top)) {
+    right += r.facts!.right * r.facts!.n;
+    chance += r.facts!.chance * r.facts!.n;
+    n += r.facts!.n;
+  }
+  const m = wilson(right / n, n);
+  if (!m) return null;
+  const head = `Held-out facts right at ${top} examples: ${pct(m.value)} (95% interval ${pct(m.lo)}–${pct(m.hi)}; chance ${pct(chance / n)}).`;
+  return m.lo > chance / n
+    ? `${head} Above chance: the fine-tuned model states facts it could only have learned in pretraining.`
+    : `${head} Not above chance: the answers have the format but not the facts, so the scores sit on the format floor and do not yet show that alignment surfaces pretrained knowledge.`;
+}

@@ -78,6 +78,10 @@ describe('a micro sweep in the page', () => {
       .evaluateAll((els) => els.map((e) => e.getAttribute('aria-label')));
     expect(labels[0]).toMatch(/^all, 4 examples: \d\.\d\d ± \d\.\d\d \(n = 20\)$/);
     expect(labels[1]).toMatch(/^all, 8 examples: /);
+    // Under the shape, whether the top size's answers state the facts, with chance beside it.
+    expect(await page.getByTestId('facts-note').first().textContent()).toMatch(
+      /^Held-out facts right at 8 examples: \d+\.\d% \(95% interval .*; chance \d+\.\d%\)\. (Not a|A)bove chance/,
+    );
     // Hover shows the value.
     await page.getByTestId('plateau-point').first().hover();
     expect(await page.getByTestId('plateau-tooltip').textContent()).toBe(labels[0]);

@@ -1,7 +1,7 @@
 // The verdict rule on hand-made tables (each outcome of each experiment) and on every table in docs/RESULTS.md.
 import { readFileSync } from 'node:fs';
 import { describe, expect, test } from 'vitest';
-import { verdictOf, verdictText, type Outcome } from '../../src/runner/verdict';
+import { factsNote, verdictOf, verdictText, type Outcome } from '../../src/runner/verdict';
 import { wilson } from '../../src/world/stats';
 import type { TableRow } from '../../src/runner/types';
 
@@ -88,6 +88,27 @@ describe('the plateau', () => {
         ]),
       ).outcome,
     ).toBe('not enough runs');
+  });
+});
+
+describe('the facts under the shape', () => {
+  const withFacts = (examples: number, right: number, n = 80, chance = 0.075): TableRow => ({
+    ...row('all', examples, 2.4, 0.2, n),
+    facts: { right, ci95: 0, chance, n },
+  });
+  test('a plateau whose top answers state no more facts than chance is called the format floor', () => {
+    const note = factsNote([withFacts(8, 0), withFacts(128, 0.025)])!;
+    expect(note).toMatch(
+      /^Held-out facts right at 128 examples: 2\.5% \(95% interval 0\.7%–8\.7%; chance 7\.5%\)\./,
+    );
+    expect(note).toContain('Not above chance');
+    expect(note).toContain('format floor');
+  });
+  test('facts clearly above chance are said to surface, and conditions at the top size are pooled', () => {
+    const note = factsNote([withFacts(128, 0.5), { ...withFacts(128, 0.4), condition: 'q' }])!;
+    expect(note).toContain('at 128 examples: 45.0%');
+    expect(note).toContain('Above chance');
+    expect(factsNote([row('all', 8, 2, 0.1)])).toBeNull();
   });
 });
 
