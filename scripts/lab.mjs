@@ -337,6 +337,7 @@ async function inPage(a) {
   const t0 = Date.now();
   const trace = a.trace ? { stages: null, frames: [] } : null;
   let lastFrame = -Infinity;
+  let lastStatus = [];
   const lastSeen = [];
   const record = (s) => {
     if (!trace || s.stages.length === 0) return;
@@ -349,11 +350,11 @@ async function inPage(a) {
       lastSeen[i] = key;
     });
     const t = Date.now() - t0;
-    const statusChanged = changes.some(([i, status]) => status !== trace.lastStatus?.[i]);
+    const statusChanged = changes.some(([i, status]) => status !== lastStatus[i]);
     if (changes.length && (statusChanged || t - lastFrame >= 1000)) {
       trace.frames.push([t, changes]);
       lastFrame = t;
-      trace.lastStatus = s.stages.map((st) => st.status);
+      lastStatus = s.stages.map((st) => st.status);
     } else for (const [i] of changes) lastSeen[i] = undefined;
   };
   runner.subscribe((s) => {
@@ -408,10 +409,7 @@ async function inPage(a) {
       b.rateMs += st.ms;
     }
   }
-  if (trace) {
-    trace.end = Date.now() - t0;
-    delete trace.lastStatus;
-  }
+  if (trace) trace.end = Date.now() - t0;
   return {
     trace,
     breakdown,
