@@ -34,6 +34,20 @@ export default ts.config(
       'no-restricted-globals': ['error', 'document', 'window', 'localStorage', 'sessionStorage'],
     },
   },
+  {
+    // Every worker the app, the bench and the lab start is started in one place, typed by its API.
+    files: ['src/**/*.ts', 'src/**/*.svelte', 'scripts/**/*.ts'],
+    ignores: ['src/runner/workers/start.ts'],
+    rules: {
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector: "NewExpression[callee.name='Worker']",
+          message: 'Start workers through src/runner/workers/start.ts.',
+        },
+      ],
+    },
+  },
   // Imports only run down the layers: util → spec → world/model → data/train → engine → store/runner → ui.
   ...layerRules(),
 );
@@ -59,7 +73,14 @@ function layerRules() {
         {
           patterns: [
             {
-              group: banned.flatMap((b) => [`../${b}`, `../${b}/*`, `**/src/${b}/**`]),
+              // `../../` too: some layers have subfolders (model/webgpu, runner/workers).
+              group: banned.flatMap((b) => [
+                `../${b}`,
+                `../${b}/*`,
+                `../../${b}`,
+                `../../${b}/*`,
+                `**/src/${b}/**`,
+              ]),
               message: `src/${layer} may not import ${banned.join(', ')}: imports only run down the layers.`,
             },
             ...(layer === 'runner'

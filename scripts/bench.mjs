@@ -1,4 +1,4 @@
-// `npm run bench`: training speed of each preset on each backend, in the engine worker of headless Chromium.
+// `npm run bench`: training speed of each preset on each backend, in a probe worker of headless Chromium.
 // Prints a table and writes bench-results/bench.json. MFU = achieved GFLOP/s ÷ the matmul peak of the
 // same backend measured in the same run. Kernels: "stock" = tfjs's own kernels and gradients (the baseline);
 // "fast" = transpose-free linear gradients and the depthwise attention product (bmm); "no-bmm" leaves
@@ -41,7 +41,7 @@ const server = await createServer({
   clearScreen: false,
   // Pre-bundle the engine's dependencies up front: a discovery mid-run would reload the page.
   optimizeDeps: {
-    entries: ['workers/engine.worker.ts', 'scripts/engine-client.ts'],
+    entries: ['workers/engine.worker.ts', 'workers/probe.worker.ts', 'scripts/engine-client.ts'],
   },
 });
 await server.listen();
@@ -58,8 +58,8 @@ try {
     try {
       await page.evaluate(async () => {
         const m = await import('/scripts/engine-client.ts');
-        const { engine, terminate } = m.engineWorker();
-        await engine.probe('auto');
+        const { bench, terminate } = m.benchWorker();
+        await bench.probe('auto');
         terminate();
         globalThis.benchReady = true;
       });
@@ -82,18 +82,18 @@ try {
       finetune: [],
       errors: [],
     };
-    const probe = m.engineWorker();
-    out.report = await probe.engine.probe('auto');
-    out.wasmThreads = await probe.engine.wasmThreads();
+    const probe = m.benchWorker();
+    out.report = await probe.bench.probe('auto');
+    out.wasmThreads = await probe.bench.wasmThreads();
     probe.terminate();
     // The same toy run with the threaded wasm build asked for one thread per core.
     {
-      const { engine, terminate } = m.engineWorker();
+      const { bench, terminate } = m.benchWorker();
       try {
-        out.wasmThreadsRequested = await engine.wasmThreads(navigator.hardwareConcurrency);
-        const peak = await engine.matmulPeak('wasm', 1024, 5);
+        out.wasmThreadsRequested = await bench.wasmThreads(navigator.hardwareConcurrency);
+        const peak = await bench.matmulPeak('wasm', 1024, 5);
         out.peaks.push({ ...peak, backend: `wasm×${out.wasmThreadsRequested.threads}` });
-        const run = await engine.benchTraining({
+        const run = await bench.benchTraining({
           backend: 'wasm',
           ...plan.wasm[2],
           peakGflops: peak.gflops,
@@ -108,12 +108,12 @@ try {
     const gpu = out.report.webgpu;
     const backends = ['wasm', 'cpu', ...(gpu ? ['webgpu'] : [])];
     for (const backend of backends) {
-      const { engine, terminate } = m.engineWorker();
+      const { bench, terminate } = m.benchWorker();
       try {
-        await engine.probe(backend);
+        await bench.probe(backend);
         const hardware = backend === 'webgpu' && !gpu.isFallback;
         const peakOf = () =>
-          engine.matmulPeak(
+          bench.matmulPeak(
             backend,
             backend === 'webgpu' && !hardware ? 256 : 1024,
             backend === 'cpu' ? 1 : 5,
@@ -130,10 +130,10 @@ try {
         for (let k = 0; k < most; k++) {
           peaks.push(await peakOf());
           for (const [i, { rounds = 1, ...row }] of rows.entries()) {
-            if (k < rounds) tries[i].push(await engine.benchTraining({ backend, ...row }));
+            if (k < rounds) tries[i].push(await bench.benchTraining({ backend, ...row }));
           }
           for (const [i, { rounds = 1, ...row }] of tuning.entries()) {
-            if (k < rounds) tuned[i].push(await engine.benchFinetune({ backend, ...row }));
+            if (k < rounds) tuned[i].push(await bench.benchFinetune({ backend, ...row }));
           }
         }
         const median = (t, key) => [...t].sort((a, b) => a[key] - b[key])[(t.length - 1) >> 1];
@@ -167,12 +167,12 @@ try {
     // depend on the adapter, so SwiftShader gives the figures a hardware GPU would).
     out.dispatches = [];
     if (gpu) {
-      const { engine, terminate } = m.engineWorker();
+      const { bench, terminate } = m.benchWorker();
       try {
-        await engine.probe('webgpu');
+        await bench.probe('webgpu');
         for (const kernels of ['stock', 'fast'])
           out.dispatches.push(
-            await engine.benchDispatches({ preset: 'toy', batchSize: 4, kernels }),
+            await bench.benchDispatches({ preset: 'toy', batchSize: 4, kernels }),
           );
       } catch (e) {
         out.errors.push(`webgpu dispatch counts: ${e.message}`);
@@ -224,7 +224,7 @@ try {
   writeFileSync(
     'bench-results/bench.json',
     JSON.stringify(
-      { date: new Date().toISOString(), source: 'headless Chromium, engine worker', ...result },
+      { date: new Date().toISOString(), source: 'headless Chromium, probe worker', ...result },
       null,
       2,
     ),

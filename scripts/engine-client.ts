@@ -1,15 +1,18 @@
-// Page-side client of the engine worker for the benchmark and browser tests (the app's own lives in src/runner).
-import { proxy, wrap, type Remote } from 'comlink';
-import type { Engine } from '../src/engine/engine';
-import type { Hooks, Progress } from '../src/engine/api';
+// Page-side clients of the engine and probe workers for the benchmark and browser tests (the app's own: src/runner/workers).
+import { proxy, type Remote } from 'comlink';
+import type { EngineApi, Hooks, ProbeApi, Progress } from '../src/engine/api';
+import { startEngineWorker, startProbeWorker } from '../src/runner/workers/start';
 
 /** A fresh engine worker: each call starts a new one, so backends and caches never leak between uses. */
-export function engineWorker(): { engine: Remote<Engine>; terminate: () => void } {
-  const worker = new Worker(new URL('../workers/engine.worker.ts', import.meta.url), {
-    type: 'module',
-    name: 'engine',
-  });
-  return { engine: wrap<Engine>(worker), terminate: () => worker.terminate() };
+export function engineWorker(): { engine: Remote<EngineApi>; terminate: () => void } {
+  const w = startEngineWorker(`engine ${crypto.randomUUID()}`);
+  return { engine: w.remote, terminate: w.terminate };
+}
+
+/** A fresh probe worker for the benchmarks (matmul peak, training and fine-tuning rows, dispatch counts). */
+export function benchWorker(): { bench: Remote<ProbeApi>; terminate: () => void } {
+  const w = startProbeWorker('bench');
+  return { bench: w.remote, terminate: w.terminate };
 }
 
 /** Hooks that collect progress in the page (comlink proxies cross back from the worker). */

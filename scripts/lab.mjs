@@ -9,7 +9,7 @@ import { chromium } from 'playwright-core';
 import { CHROMIUM_ARGS, ensureChromium } from './chromium.mjs';
 
 const HELP = `Usage:
-  npm run lab -- <preset | share link> [--shard k/n] [--out results.json] [--backend auto|webgpu|wasm|cpu] [--fresh | --profile dir] [--port 5199] [--dev] [--trace trace.json]
+  npm run lab -- <preset | share link> [--shard k/n] [--out results.json] [--backend auto|webgpu|wasm|cpu] [--workers n] [--fresh | --profile dir] [--port 5199] [--dev] [--trace trace.json]
   npm run lab -- merge a.json b.json … [--out merged.json]
 
 Runs a sweep in headless Chromium (the app's runner, store and engine worker), prints progress and a
@@ -17,7 +17,9 @@ results table (condition, examples, mean judge score ± 95% CI, n) and writes th
 It builds the app first (--dev serves the sources instead).
 The cache lives in a Chromium profile under node_modules/.cache/lima-lab, so a second run of the same
 sweep computes nothing and an interrupted one resumes; --fresh starts from an empty cache.
---shard k/n runs a deterministic slice of the runs; merge combines the shards' files.`;
+--shard k/n runs a deterministic slice of the runs; merge combines the shards' files.
+--workers n fixes how many engine workers compute independent stages at once (default: one per
+core on wasm and cpu, one on webgpu); the results are the same whatever n.`;
 
 function fail(message) {
   console.error(`lab: ${message}`);
@@ -30,6 +32,7 @@ const { values: opts, positionals } = parseArgs({
     shard: { type: 'string' },
     out: { type: 'string' },
     backend: { type: 'string' },
+    workers: { type: 'string' },
     fresh: { type: 'boolean', default: false },
     port: { type: 'string', default: '5199' },
     dev: { type: 'boolean', default: false },
@@ -44,6 +47,8 @@ if (opts.help || positionals.length === 0) {
 }
 if (opts.backend && !['auto', 'webgpu', 'wasm', 'cpu'].includes(opts.backend))
   fail(`--backend must be auto, webgpu, wasm or cpu (got "${opts.backend}")`);
+if (opts.workers !== undefined && !/^[1-8]$/.test(opts.workers))
+  fail(`--workers must be a whole number from 1 to 8 (got "${opts.workers}")`);
 
 /** The repository: the app is built from here whatever the working directory. */
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -150,6 +155,7 @@ async function run(arg) {
       link: experiment.link,
       shard: shardText ?? null,
       backend: opts.backend ?? null,
+      workers: opts.workers === undefined ? null : Number(opts.workers),
       trace: !!opts.trace,
     });
     if (out.error) fail(out.error);
@@ -320,7 +326,10 @@ async function inPage(a) {
     if (!r.ok) return { error: r.errors.join('\n') };
     shard = r.value;
   }
-  const runner = runnerModule.getRunner();
+  // --workers fixes the engine pool's size (to compare sizes); else the page's own runner sizes it.
+  const runner = a.workers
+    ? new runnerModule.SweepRunner({ workers: a.workers })
+    : runnerModule.getRunner();
   const fmt = (s) =>
     s === null || !Number.isFinite(s)
       ? '?'

@@ -2,9 +2,11 @@
 import { expose } from 'comlink';
 import './wasm-paths';
 import { Engine } from '../src/engine/engine';
+import type { EngineApi } from '../src/engine/api';
 import { withTransfers } from '../src/engine/transfer';
-import { holdLifeLock, listenForClose } from '../src/runner/life-lock';
+import { holdLifeLock, listenForClose } from '../src/runner/workers/life-lock';
 
-expose(withTransfers(new Engine()));
+const api: EngineApi = new Engine();
+expose(withTransfers(api));
 holdLifeLock(self.name);
 listenForClose();

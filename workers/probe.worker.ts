@@ -1,16 +1,20 @@
-// Probe worker: reports the backends a Web Worker can use, runs the numeric self-test and short training benchmarks there.
+// Probe worker: reports the backends a Web Worker can use, runs the numeric self-test and the benchmarks there.
 import { expose } from 'comlink';
 import './wasm-paths';
 import { probeBackends } from '../src/engine/probe';
 import { selfTest } from '../src/engine/selftest';
-import { benchTraining } from '../src/engine/bench';
-import type { BackendName } from '../src/engine/api';
+import { benchTraining, matmulPeak, wasmThreads } from '../src/engine/bench';
+import { benchFinetune } from '../src/engine/bench-finetune';
+import { benchDispatches } from '../src/engine/gpu-bench';
+import type { ProbeApi } from '../src/engine/api';
 
-const api = {
-  probe: (override?: BackendName | 'auto') => probeBackends('worker', override),
-  selfTest: (backend: BackendName, n?: number) => selfTest(backend, n),
-  /** A few real training steps: the speed behind the editor's time estimate. */
+const api: ProbeApi = {
+  probe: (override) => probeBackends('worker', override),
+  selfTest,
   benchTraining,
+  matmulPeak,
+  wasmThreads,
+  benchFinetune,
+  benchDispatches,
 };
-export type ProbeWorkerApi = typeof api;
 expose(api);

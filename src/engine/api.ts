@@ -110,6 +110,8 @@ export interface Sample {
   factsRight?: boolean;
   /** The chance of factsRight by answering about a random entity. */
   chance?: number;
+  /** Ended by a stop token (EOT after SFT) rather than the token budget (absent in older results). */
+  stopped?: boolean;
 }
 
 export interface EvalResult {
@@ -121,13 +123,6 @@ export interface EvalResult {
   ms: number;
   /** Tokens generated per second of generation (stop tokens included; absent in older records). */
   tokensPerSec?: number;
-}
-
-/** One generated answer: the decoded text and whether a stop token (EOT after SFT) ended it. */
-export interface Generated {
-  text: string;
-  stopped: boolean;
-  tokens: number;
 }
 
 /** An imported file's text, handed to the engine by the runner; the engine checks it against `hash`. */
@@ -155,6 +150,20 @@ export const DEVICE_LOST = 'the WebGPU device was lost';
  * never reads a file other than the one its id was made from); on one backend, the same call
  * gives the same numbers.
  */
+/**
+ * The probe worker's API: what a worker can run, a numeric self-test, and the benchmarks behind the
+ * editor's estimate and `npm run bench` (each starts the backend it names).
+ */
+export interface ProbeApi {
+  probe(wanted?: BackendName | 'auto'): Promise<BackendReport>;
+  selfTest: typeof import('./selftest').selfTest;
+  benchTraining: typeof import('./bench').benchTraining;
+  matmulPeak: typeof import('./bench').matmulPeak;
+  wasmThreads: typeof import('./bench').wasmThreads;
+  benchFinetune: typeof import('./bench-finetune').benchFinetune;
+  benchDispatches: typeof import('./gpu-bench').benchDispatches;
+}
+
 export interface EngineApi {
   /** The backends this context can run, and the one `wanted` resolves to (the pinned one, if any). */
   probe(wanted?: BackendName | 'auto'): Promise<BackendReport>;
@@ -164,6 +173,11 @@ export interface EngineApi {
    * checkpoints the GPU left; each stage still records the backend it finished on.
    */
   pin(backend: BackendName | null): Promise<void>;
+  /**
+   * The wasm threads this worker's backend runs, set before its first start: one each when several
+   * workers share the cores (runner/pool.ts); no effect once wasm has started in this worker.
+   */
+  threads(n: number): Promise<void>;
   /**
    * The imported files the next stages read: each is verified against its hash and parsed once,
    * and replaces what an earlier call handed over. Returns the documents / conversations of each.
@@ -183,16 +197,6 @@ export interface EngineApi {
     resume: Checkpoint | null,
     hooks: Hooks,
   ): Promise<TrainResult>;
-  /**
-   * Answers the last user turn of each conversation with the spec's alignment method and
-   * sampling settings (a playground for a trained model; evaluation does this in bulk).
-   */
-  generate(
-    spec: Spec,
-    data: DataArtifact,
-    model: Checkpoint,
-    conversations: string[][],
-  ): Promise<Generated[]>;
   /** Evaluates a fine-tuned model, or (for in-context methods) the base model with a prompt. */
   evaluate(spec: Spec, data: DataArtifact, model: Checkpoint, hooks: Hooks): Promise<EvalResult>;
   /** Pause, resume or cancel the stage in progress; takes effect within one step. */

@@ -3,8 +3,6 @@ import * as tf from '@tensorflow/tfjs-core';
 import { stageIds, type Spec, type Stage } from '../spec';
 import { modelConfig, type Llama, type ModelConfig } from '../model/llama';
 import type { AdamW } from '../train/adamw';
-import { encodePrompt, stopIds } from '../data/chat';
-import { generate as generateTokens } from '../model/generate';
 import { StageControl } from '../train/control';
 import { trainLoop, type LoopOptions, type LoopResult } from '../train/loop';
 import { finetuneLr, layerDropout, pretrainLr } from '../train/schedule';
@@ -21,7 +19,6 @@ import type {
   DataArtifact,
   EngineApi,
   EvalResult,
-  Generated,
   Hooks,
   ImportFile,
   TrainResult,
@@ -40,9 +37,7 @@ import { DevSelection } from './dev';
 import { useImports as setImports } from './imports';
 import { answerAndJudge, type EvalPlan } from './evaluate';
 import { summarizeSamples } from '../world/stats';
-import { benchTraining, matmulPeak, wasmThreads } from './bench';
-import { benchDispatches } from './gpu-bench';
-import { benchFinetune } from './bench-finetune';
+import { setThreadsCount } from '@tensorflow/tfjs-backend-wasm';
 import { checkFits } from './fit';
 import { initBackend, probeBackends } from './probe';
 import { loadModel, restoreTraining, snapshot } from './state';
@@ -99,6 +94,10 @@ export class Engine implements EngineApi {
     this.pinned = backend;
   }
 
+  async threads(n: number): Promise<void> {
+    setThreadsCount(n);
+  }
+
   /** Starts the spec's backend (auto: the probe's choice), or the pinned one, and returns its name. */
   private async useBackend(spec: Spec): Promise<BackendName> {
     const report = await this.probe(spec.backend);
@@ -125,11 +124,6 @@ export class Engine implements EngineApi {
   }
 
   /** Benchmark hooks (not part of EngineApi): `npm run bench` calls them in the worker. */
-  readonly matmulPeak = matmulPeak;
-  readonly benchTraining = benchTraining;
-  readonly wasmThreads = wasmThreads;
-  readonly benchDispatches = benchDispatches;
-  readonly benchFinetune = benchFinetune;
 
   control(command: Control): void {
     this.ctl.command(command);
@@ -382,41 +376,6 @@ export class Engine implements EngineApi {
         },
       };
     });
-  }
-
-  async generate(
-    spec: Spec,
-    data: DataArtifact,
-    checkpoint: Checkpoint,
-    conversations: string[][],
-  ): Promise<Generated[]> {
-    await this.useBackend(spec);
-    const tok = tokenizerOf(data);
-    const method = spec.finetune.method;
-    const shots = method === 'few-shot' ? fewShotExamples(worldOf(spec), spec) : [];
-    const model = loadModel(modelConfig(spec), checkpoint, spec.seed);
-    try {
-      const e = spec.eval;
-      const gens = await generateTokens(
-        model,
-        conversations.map((turns) => encodePrompt(turns, tok, method, shots, spec.data.template)),
-        {
-          temperature: e.temperature,
-          topP: e.topP,
-          repetitionPenalty: e.repetitionPenalty,
-          maxNewTokens: e.maxNewTokens,
-          stopIds: stopIds(tok, method),
-          seed: deriveSeed(spec.seed, 'playground', spec.finetune.seed),
-        },
-      );
-      return gens.map((g) => ({
-        text: tok.decode(g.ids),
-        stopped: g.stopped,
-        tokens: g.ids.length,
-      }));
-    } finally {
-      model.dispose();
-    }
   }
 
   async evaluate(

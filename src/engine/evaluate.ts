@@ -89,6 +89,7 @@ export async function answerAndJudge(
           reason: v.reason,
           factsRight,
           chance: item.chance,
+          stopped: g.stopped,
         });
       });
       await onBatch?.(out.length, total);

@@ -12,13 +12,14 @@ import type {
 } from '../engine/api';
 import { resolveModel, stageIds, type Spec } from '../spec';
 import { contentHash } from '../util/hash';
-import { CancelledError } from '../util/cancel';
+import { CancelledError, isCancelled } from '../util/cancel';
 import { promptFitProblem } from '../engine/prompts';
 import { isQuotaError, type Store } from '../store/store';
 import type { StageRecord, TrainRecord } from '../store/db';
 import { asPlanned, type StagePlanStatus } from './cache';
 import { loadImports, neededImports } from './imports';
 import type { PlannedRun, PlannedStage, SweepPlan } from './plan';
+import { Pool } from './workers/pool';
 import type { PlanStage, RunResult } from './types';
 
 /**
@@ -61,49 +62,79 @@ const isTraining = (s: PlanStage): s is 'pretrain' | 'finetune' =>
 export class Executor {
   private paused = false;
   private cancelled = false;
-  private wake: (() => void) | null = null;
-  private readonly data = new Map<string, DataArtifact>();
+  /** Set when a stage fails: the stages still running stop, and no other starts. */
+  private stopping = false;
+  private waiters: (() => void)[] = [];
+  private readonly pool: Pool<EngineLike>;
+  private readonly data = new Map<string, Promise<DataArtifact>>();
   /** Results of this session: the sweep goes on from memory when storage is full. */
   private readonly records = new Map<string, StageRecord>();
-  /** The last final checkpoint of each training stage kind: a sweep reuses it for its next runs. */
-  private readonly models = new Map<'pretrain' | 'finetune', Checkpoint>();
+  /** Final weights computed this session that a stage still to run reads, by stage id. */
+  private readonly models = new Map<string, Checkpoint>();
+  /** How many stages still to run read each training stage's weights. */
+  private readonly readers = new Map<string, number>();
+  /** Each stage's place in the queue for an engine: a run's evaluation before the next run's fine-tuning. */
+  private readonly rank = new Map<string, number>();
 
+  /** One engine, or several (a pool of workers) that compute independent stages at once. */
   constructor(
-    private readonly engine: EngineLike,
+    engines: EngineLike | readonly EngineLike[],
     private readonly store: Store<RunResult>,
     private readonly o: ExecOptions,
-  ) {}
+  ) {
+    this.pool = new Pool(Array.isArray(engines) ? engines : [engines as EngineLike]);
+  }
+
+  private tell(command: Control): void {
+    for (const engine of this.pool.items) void engine.control(command);
+  }
 
   pause(): void {
     this.paused = true;
-    void this.engine.control('pause');
+    this.tell('pause');
   }
 
   resume(): void {
     this.paused = false;
-    this.wake?.();
-    void this.engine.control('resume');
+    this.wakeAll();
+    this.tell('resume');
   }
 
   cancel(): void {
     this.cancelled = true;
-    this.wake?.();
-    void this.engine.control('cancel');
+    this.wakeAll();
+    this.tell('cancel');
   }
 
-  /** Between stages: waits while paused, stops when cancelled. */
+  /** After a failure: what still runs is cancelled (the failure is what the sweep reports). */
+  private stopRest(): void {
+    if (this.stopping) return;
+    this.stopping = true;
+    this.wakeAll();
+    this.tell('cancel');
+  }
+
+  private wakeAll(): void {
+    for (const wake of this.waiters.splice(0)) wake();
+  }
+
+  /** Before a stage: waits while paused, stops when cancelled. */
   private async gate(): Promise<void> {
-    while (this.paused && !this.cancelled) await new Promise<void>((r) => (this.wake = r));
-    if (this.cancelled) throw new CancelledError();
+    while (this.paused && !this.cancelled && !this.stopping)
+      await new Promise<void>((r) => this.waiters.push(r));
+    if (this.cancelled || this.stopping) throw new CancelledError();
   }
 
   /**
    * Runs the plan to the end; throws CancelledError when cancelled, or the first stage error. The
-   * imported files it reads go to the engine first: a missing one stops the sweep before any stage.
+   * imported files it reads go to the engines first: a missing one stops the sweep before any stage.
+   * Independent stages (the fine-tunes and evaluations of different runs) run at once, one per engine.
    */
   async run(plan: SweepPlan, statuses: Map<string, StagePlanStatus>): Promise<void> {
-    await this.engine.useImports(await loadImports(this.store, neededImports(plan, statuses)));
+    const files = await loadImports(this.store, neededImports(plan, statuses));
+    await Promise.all(this.pool.items.map((engine) => engine.useImports(files)));
     const byId = new Map(plan.stages.map((s) => [s.stageId, s]));
+    this.schedule(plan, statuses);
     const results = new Map<string, Promise<unknown>>();
     const ensure = (s: PlannedStage): Promise<unknown> => {
       let p = results.get(s.stageId);
@@ -132,24 +163,55 @@ export class Executor {
         throw new Error(error);
       }
     }
+    const todo: PlannedRun[] = [];
     for (const run of plan.runs) {
-      const evalStage = byId.get(run.stages.eval)!;
-      if (statuses.get(evalStage.stageId) === 'cached') {
+      if (statuses.get(run.stages.eval) === 'cached') {
         const rec = await this.store.getRun(run.id);
         if (rec) {
           this.o.onEvent({ type: 'run-done', result: asPlanned(rec.result, run) });
           continue;
         }
       }
-      try {
-        await ensure(evalStage);
-        this.o.onEvent({ type: 'run-done', result: await this.assemble(run) });
-      } catch (e) {
-        const error = (e as Error).message;
-        if (!this.cancelled) this.o.onEvent({ type: 'run-failed', runId: run.id, error });
-        throw e;
-      }
+      todo.push(run);
     }
+    let failure: unknown = null;
+    await Promise.all(
+      todo.map(async (run) => {
+        try {
+          await ensure(byId.get(run.stages.eval)!);
+          this.o.onEvent({ type: 'run-done', result: await this.assemble(run) });
+        } catch (e) {
+          if (isCancelled(e)) return;
+          failure ??= e;
+          this.o.onEvent({ type: 'run-failed', runId: run.id, error: (e as Error).message });
+          this.stopRest();
+        }
+      }),
+    );
+    if (this.cancelled) throw new CancelledError();
+    if (failure) throw failure;
+  }
+
+  /** The queue order of the stages to compute, and how many of them read each model. */
+  private schedule(plan: SweepPlan, statuses: Map<string, StagePlanStatus>): void {
+    const order: PlanStage[] = ['data', 'pretrain', 'finetune', 'eval'];
+    plan.runs.forEach((run, i) =>
+      order.forEach((stage, k) => {
+        const id = run.stages[stage];
+        this.rank.set(id, Math.min(this.rank.get(id) ?? Infinity, i * order.length + k));
+      }),
+    );
+    for (const s of plan.stages)
+      if (s.parent && s.stage !== 'data' && statuses.get(s.stageId) !== 'cached')
+        this.readers.set(s.parent, (this.readers.get(s.parent) ?? 0) + 1);
+  }
+
+  /** An engine for one stage, once one is free and the sweep is neither paused nor stopped. */
+  private withEngine<T>(s: PlannedStage, f: (engine: EngineLike) => Promise<T>): Promise<T> {
+    return this.pool.use(this.rank.get(s.stageId) ?? 0, async (engine) => {
+      await this.gate();
+      return f(engine);
+    });
   }
 
   /** A stage's output: from the store when cached, else computed (resuming a partial checkpoint). */
@@ -165,56 +227,75 @@ export class Executor {
       return undefined;
     }
     if (s.parent) await parentOf(s.parent);
-    await this.gate();
     const data = await this.dataOf(this.dataStageOf(s));
-    const resume = isTraining(s.stage) ? await this.store.getCheckpoint(s.stageId) : undefined;
-    const resumeFrom = resume?.kind === 'partial' ? resume.checkpoint : null;
-    this.o.onEvent({ type: 'stage-start', stageId: s.stageId, resumedFrom: resumeFrom?.step });
-    const hooks = this.hooks(s);
-    this.store.pinned.add(s.stageId);
-    try {
-      if (s.stage === 'pretrain') {
-        const r = await this.engine.pretrain(s.spec, data, resumeFrom, hooks);
-        await this.finishTraining(s, r);
-      } else if (s.stage === 'finetune') {
-        const base = await this.modelOf('pretrain', s.parent!);
-        const r = await this.engine.finetune(s.spec, data, base, resumeFrom, hooks);
-        await this.finishTraining(s, r);
-      } else {
-        const model = await this.modelOf('finetune', s.parent!);
-        const r = await this.engine.evaluate(s.spec, data, model, hooks);
-        await this.saveStage({
-          stageId: s.stageId,
-          stage: 'eval',
-          eval: r,
-          finishedAt: Date.now(),
-        });
-        this.o.onEvent({
-          type: 'stage-done',
-          stageId: s.stageId,
-          ms: r.ms,
-          backend: r.backend,
-          tokensPerSec: r.tokensPerSec,
-        });
+    await this.withEngine(s, async (engine) => {
+      const resume = isTraining(s.stage) ? await this.store.getCheckpoint(s.stageId) : undefined;
+      const resumeFrom = resume?.kind === 'partial' ? resume.checkpoint : null;
+      this.o.onEvent({ type: 'stage-start', stageId: s.stageId, resumedFrom: resumeFrom?.step });
+      const hooks = this.hooks(s, engine);
+      this.store.pinned.add(s.stageId);
+      try {
+        if (s.stage === 'pretrain') {
+          const r = await engine.pretrain(s.spec, data, resumeFrom, hooks);
+          await this.finishTraining(s, r);
+        } else if (s.stage === 'finetune') {
+          const base = await this.modelOf('pretrain', s.parent!);
+          const r = await engine.finetune(s.spec, data, base, resumeFrom, hooks);
+          await this.finishTraining(s, r);
+        } else {
+          const model = await this.modelOf('finetune', s.parent!);
+          const r = await engine.evaluate(s.spec, data, model, hooks);
+          await this.saveStage({
+            stageId: s.stageId,
+            stage: 'eval',
+            eval: r,
+            finishedAt: Date.now(),
+          });
+          this.stageDone(s.stageId, r);
+        }
+      } catch (e) {
+        throw this.stageFailed(s.stageId, e);
+      } finally {
+        this.store.pinned.delete(s.stageId);
       }
-    } catch (e) {
-      const cancelled = this.cancelled;
-      this.o.onEvent({
-        type: 'stage-failed',
-        stageId: s.stageId,
-        error: (e as Error).message,
-        cancelled,
-      });
-      throw cancelled ? new CancelledError() : e;
-    } finally {
-      this.store.pinned.delete(s.stageId);
-    }
+    });
+    if (s.parent) this.doneReading(s.parent);
     return undefined;
   }
 
-  private hooks(s: PlannedStage): Hooks {
+  /** Says a stage failed (or was stopped), and gives what the sweep should throw for it. */
+  private stageFailed(stageId: string, e: unknown): unknown {
+    const cancelled = this.cancelled || this.stopping || isCancelled(e);
+    this.o.onEvent({ type: 'stage-failed', stageId, error: (e as Error).message, cancelled });
+    return cancelled ? new CancelledError() : e;
+  }
+
+  private stageDone(
+    stageId: string,
+    r: { ms: number; backend?: BackendName; tokensPerSec?: number; lossCurve?: LossPoint[] },
+  ): void {
+    const { ms, backend, tokensPerSec, lossCurve } = r;
+    this.o.onEvent({ type: 'stage-done', stageId, ms, backend, tokensPerSec, lossCurve });
+  }
+
+  /** A model no stage still to run reads leaves memory (the store keeps it). */
+  private doneReading(stageId: string): void {
+    const left = (this.readers.get(stageId) ?? 1) - 1;
+    this.readers.set(stageId, left);
+    if (left <= 0) this.models.delete(stageId);
+  }
+
+  /**
+   * A stage's hooks. A command sent while its engine was between stages is lost when the next stage
+   * starts, so progress from a stage that should be stopped or paused sends the command again.
+   */
+  private hooks(s: PlannedStage, engine: EngineLike): Hooks {
     const hooks: Hooks = {
-      onProgress: (progress) => this.o.onEvent({ type: 'progress', stageId: s.stageId, progress }),
+      onProgress: (progress) => {
+        if (this.cancelled || this.stopping) void engine.control('cancel');
+        else if (this.paused) void engine.control('pause');
+        this.o.onEvent({ type: 'progress', stageId: s.stageId, progress });
+      },
       onCheckpoint: isTraining(s.stage)
         ? async (c) => {
             await this.store.putCheckpoint(s.stage as 'pretrain' | 'finetune', 'partial', c);
@@ -227,7 +308,7 @@ export class Executor {
   /** Weights first, then the result: a crash in between leaves a result whose weights can be recomputed. */
   private async finishTraining(s: PlannedStage, r: TrainResult): Promise<void> {
     const stage = s.stage as 'pretrain' | 'finetune';
-    this.models.set(stage, r.checkpoint);
+    if ((this.readers.get(s.stageId) ?? 0) > 0) this.models.set(s.stageId, r.checkpoint);
     await this.store.putCheckpoint(stage, 'final', r.checkpoint);
     const record: TrainRecord = {
       stageId: s.stageId,
@@ -241,14 +322,7 @@ export class Executor {
       finishedAt: Date.now(),
     };
     await this.saveStage(record);
-    this.o.onEvent({
-      type: 'stage-done',
-      stageId: s.stageId,
-      ms: r.ms,
-      backend: r.backend,
-      tokensPerSec: r.tokensPerSec,
-      lossCurve: r.lossCurve,
-    });
+    this.stageDone(s.stageId, r);
     await this.divergedCheck(s.stageId, record);
   }
 
@@ -266,47 +340,45 @@ export class Executor {
     return { ...s, stage: 'data', stageId: stageIds(s.spec).data, parent: null };
   }
 
-  private async dataOf(s: PlannedStage): Promise<DataArtifact> {
-    const known = this.data.get(s.stageId);
-    if (known) return known;
+  /** The data artifact of a data stage: built once per sweep, however many stages ask at once. */
+  private dataOf(s: PlannedStage): Promise<DataArtifact> {
+    let p = this.data.get(s.stageId);
+    if (!p) {
+      p = this.buildData(s);
+      this.data.set(s.stageId, p);
+    }
+    return p;
+  }
+
+  private async buildData(s: PlannedStage): Promise<DataArtifact> {
     const rec = await this.stageRecord(s.stageId);
-    if (rec?.stage === 'data') {
-      this.data.set(s.stageId, rec.data);
-      return rec.data;
-    }
-    await this.gate();
-    this.o.onEvent({ type: 'stage-start', stageId: s.stageId });
-    try {
-      const data = await this.engine.buildData(s.spec, this.hooks(s));
-      await this.saveStage({
-        stageId: s.stageId,
-        stage: 'data',
-        data,
-        finishedAt: Date.now(),
-      });
-      this.data.set(s.stageId, data);
-      this.o.onEvent({ type: 'stage-done', stageId: s.stageId, ms: data.ms });
-      return data;
-    } catch (e) {
-      const cancelled = this.cancelled;
-      this.o.onEvent({
-        type: 'stage-failed',
-        stageId: s.stageId,
-        error: (e as Error).message,
-        cancelled,
-      });
-      throw cancelled ? new CancelledError() : e;
-    }
+    if (rec?.stage === 'data') return rec.data;
+    return this.withEngine(s, async (engine) => {
+      this.o.onEvent({ type: 'stage-start', stageId: s.stageId });
+      try {
+        const data = await engine.buildData(s.spec, this.hooks(s, engine));
+        await this.saveStage({
+          stageId: s.stageId,
+          stage: 'data',
+          data,
+          finishedAt: Date.now(),
+        });
+        this.stageDone(s.stageId, data);
+        return data;
+      } catch (e) {
+        throw this.stageFailed(s.stageId, e);
+      }
+    });
   }
 
   /** Final weights of a training stage: in memory if just computed, else from the store. */
   private async modelOf(kind: 'pretrain' | 'finetune', stageId: string): Promise<Checkpoint> {
-    const mem = this.models.get(kind);
-    if (mem?.stageId === stageId) return mem;
+    const mem = this.models.get(stageId);
+    if (mem) return mem;
     const rec = await this.store.getCheckpoint(stageId);
     if (rec?.kind !== 'final')
       throw new Error(`the ${kind} weights ${stageId.slice(0, 8)} are missing from storage`);
-    this.models.set(kind, rec.checkpoint);
+    if ((this.readers.get(stageId) ?? 0) > 1) this.models.set(stageId, rec.checkpoint);
     return rec.checkpoint;
   }
 

@@ -14,8 +14,14 @@ export function sweepFraction(stages: readonly StageState[]): number {
 /**
  * Seconds left: the rest of each kind of stage at the rate measured on that kind (else on all).
  * A resumed stage's rate counts only the work done since the resume. Null before any rate exists.
+ * With several `workers`, the fine-tunes and evaluations left share them (a stage's own rate is
+ * measured while it shares the cores); data and pretraining, which the rest waits on, do not.
  */
-export function sweepEta(stages: readonly StageState[], spent: TimeSpent): number | null {
+export function sweepEta(
+  stages: readonly StageState[],
+  spent: TimeSpent,
+  workers = 1,
+): number | null {
   const rate = new Map<PlanStage | 'all', { ms: number; work: number }>();
   for (const s of stages) {
     const t = spent[s.stageId];
@@ -30,12 +36,18 @@ export function sweepEta(stages: readonly StageState[], spent: TimeSpent): numbe
   }
   const all = rate.get('all');
   if (!all || all.work <= 0) return null;
-  let ms = 0;
+  let serial = 0;
+  let parallel = 0;
+  let independent = 0;
   for (const s of stages) {
     if (s.status === 'cached' || s.status === 'done') continue;
     const r = rate.get(s.stage);
     const msPerWork = r && r.work > 0 ? r.ms / r.work : all.ms / all.work;
-    ms += (1 - s.fraction) * s.work * msPerWork;
+    const ms = (1 - s.fraction) * s.work * msPerWork;
+    if (s.stage === 'finetune' || s.stage === 'eval') {
+      parallel += ms;
+      independent++;
+    } else serial += ms;
   }
-  return ms / 1000;
+  return (serial + parallel / Math.max(1, Math.min(workers, independent))) / 1000;
 }

@@ -68,6 +68,7 @@ const SampleSchema = v.object({
   reason: v.string(),
   factsRight: v.optional(v.boolean()),
   chance: v.optional(Num),
+  stopped: v.optional(v.boolean()),
 });
 const RunResultSchema = v.object({
   runId: v.string(),

@@ -31,7 +31,8 @@ import type {
   StartOptions,
   SweepState,
 } from './types';
-import { WorkerHost, WorkerLostError } from './worker-host';
+import { WorkerHost, WorkerLostError } from './workers/host';
+import { poolSize } from './workers/pool';
 
 export { idleState };
 
@@ -42,13 +43,16 @@ export interface RunnerOptions {
   budget?: number;
   /** Silence after which the engine worker counts as dead (see WorkerHost). */
   stallMs?: number;
+  /** Engine workers to run at once; by default one per core on wasm and cpu, one on webgpu (workers/pool.ts). */
+  workers?: number;
 }
 
 export class SweepRunner implements Runner {
   state: SweepState = idleState();
   private readonly listeners = new Set<Listener>();
   private store: Promise<Store<RunResult>> | null = null;
-  private host: WorkerHost | null = null;
+  /** The engine workers: independent stages run on them at once. */
+  private hosts: WorkerHost[] = [];
   private executor: Executor | null = null;
   private readonly tabs: TabChannel;
   /** Per stage: time spent computing it in this session (for the time-left estimate). */
@@ -61,9 +65,41 @@ export class SweepRunner implements Runner {
     });
   }
 
-  /** The engine worker, for diagnostics (and for tests that kill it); null between sweeps. */
+  /** The first engine worker, for diagnostics (and for tests that kill it); null before a sweep. */
   get engineWorker(): Worker | null {
-    return this.host?.worker ?? null;
+    return this.hosts[0]?.worker ?? null;
+  }
+
+  /** Engine workers for this sweep: the live ones kept, one per core on the CPU backends. */
+  private async startEngines(plan: SweepPlan, backend?: BackendName) {
+    if (!this.hosts.every((h) => h.alive)) this.stopEngines();
+    const host = () => new WorkerHost({ stallMs: this.o.stallMs ?? 300_000 });
+    if (this.hosts.length === 0) this.hosts.push(host());
+    const first = this.hosts[0].engine();
+    await first.pin(backend ?? null);
+    const report = await first.probe(plan.spec.backend);
+    const size = this.o.workers ?? poolSize(report.chosen, navigator.hardwareConcurrency);
+    while (this.hosts.length < size) this.hosts.push(host());
+    for (const extra of this.hosts.splice(size)) extra.terminate();
+    const engines = this.hosts.map((h) => h.engine());
+    // Several workers share the cores: each runs one wasm thread (no effect where wasm already started).
+    await Promise.all(
+      engines.map(async (e) => {
+        if (size > 1) await e.threads(1);
+        await e.pin(backend ?? null);
+      }),
+    );
+    this.set({
+      backend: report.chosen,
+      device: deviceOf(report.chosen, report, size),
+      workers: size,
+    });
+    return engines;
+  }
+
+  private stopEngines(): void {
+    for (const h of this.hosts) h.terminate();
+    this.hosts = [];
   }
 
   subscribe(listener: Listener): () => void {
@@ -188,18 +224,14 @@ export class SweepRunner implements Runner {
     }
     await record('running');
     this.set({ status: 'running' });
-    if (!this.host?.alive) this.host = new WorkerHost({ stallMs: this.o.stallMs ?? 300_000 });
-    const engine = this.host.engine();
     try {
-      await engine.pin(backend ?? null);
-      const report = await engine.probe(plan.spec.backend);
-      this.set({ backend: report.chosen, device: deviceOf(report.chosen, report) });
+      const engines = await this.startEngines(plan, backend);
       if (backend && backend !== plan.spec.backend)
         this.say(
           'info',
           `Running on ${backend} instead of ${plan.spec.backend}: stages resume from their last checkpoints, and each stage records the backend it finished on.`,
         );
-      this.executor = new Executor(engine, store, { onEvent: (e) => this.onEvent(e) });
+      this.executor = new Executor(engines, store, { onEvent: (e) => this.onEvent(e) });
       await this.executor.run(plan, statuses);
       this.set({ status: 'done', fraction: 1, etaSec: 0 });
       await record('done');
@@ -217,11 +249,8 @@ export class SweepRunner implements Runner {
         });
         this.say('error', failureText(this.state, e, failure));
         await record('failed');
-        // A fresh worker for the next try: the old one is dead, or its GPU backend is.
-        if (failure !== 'error') {
-          this.host?.terminate();
-          this.host = null;
-        }
+        // Fresh workers for the next try: one is dead, or its GPU backend is.
+        if (failure !== 'error') this.stopEngines();
       }
     } finally {
       this.executor = null;

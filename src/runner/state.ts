@@ -43,6 +43,7 @@ export function idleState(): SweepState {
     backend: null,
     fallback: null,
     device: null,
+    workers: 1,
     curves: {},
     results: {},
     counters: emptyCounters(),
@@ -132,7 +133,11 @@ function patchStage(s: SweepState, stageId: string, patch: Partial<StageState>):
 
 /** Fraction and time left after a change to the stages. */
 function withProgress(s: SweepState, spent: Spent): SweepState {
-  return { ...s, fraction: sweepFraction(s.stages), etaSec: sweepEta(s.stages, spent) };
+  return {
+    ...s,
+    fraction: sweepFraction(s.stages),
+    etaSec: sweepEta(s.stages, spent, s.workers),
+  };
 }
 
 /** The state after one executor event at time `now` (ms); pure, so a recorded sweep replays in Node. */

@@ -1,7 +1,6 @@
 // Calibrates this device's training speed before any run: a few real steps of the toy model in a worker.
-import { wrap } from 'comlink';
 import type { BackendName } from '../engine/api';
-import type { ProbeWorkerApi } from '../../workers/probe.worker';
+import { startProbeWorker } from '../runner/workers/start';
 import { recordCalibration, speedOf } from './speed';
 import { CancelledError } from '../util/cancel';
 
@@ -124,18 +123,9 @@ export class Calibrator {
 
 /** The probe worker's benchmark in a fresh worker, ended with `terminate`. */
 export function spawnBenchWorker(): BenchWorker {
-  const worker = new Worker(new URL('../../workers/probe.worker.ts', import.meta.url), {
-    type: 'module',
-    name: 'calibration',
-  });
-  const remote = wrap<ProbeWorkerApi>(worker);
-  // A worker whose script fails to load never answers: say so instead of waiting for the limit.
-  const failed = new Promise<never>((_, reject) =>
-    worker.addEventListener('error', (e) => reject(new Error(e.message || 'worker failed'))),
-  );
-  failed.catch(() => {});
+  const w = startProbeWorker('calibration');
   return {
-    benchTraining: (o) => Promise.race([remote.benchTraining(o), failed]),
-    terminate: () => worker.terminate(),
+    benchTraining: (o) => Promise.race([w.remote.benchTraining(o), w.failed]),
+    terminate: w.terminate,
   };
 }

@@ -3,7 +3,7 @@ import { untrack } from 'svelte';
 import { encodeSpec, type ImportNeed, type Spec } from '../spec';
 import type { Shard } from '../runner/types';
 import type { BackendReport } from '../engine/api';
-import { probeWorker } from '../runner/probe-client';
+import { probeWorker } from '../runner/workers/start';
 import { probePage } from './page-probe';
 import { missingIn } from './imports';
 import { Sweep } from './sweep.svelte';

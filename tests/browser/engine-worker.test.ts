@@ -114,13 +114,11 @@ describe('engine worker', () => {
         const ft = await engine.finetune(s.value, data, pre.checkpoint, null, m.collectingHooks());
         const ev = await engine.evaluate(s.value, data, ft.checkpoint, m.collectingHooks());
         // Ended by EOT: the fine-tuned model vs the pretrained one, which never saw the chat format.
-        const prompts = ev.samples.map((x: { turns: string[] }) => x.turns);
-        const stops = async (c: unknown) =>
-          (await engine.generate(s.value, data, c, prompts)).filter(
-            (g: { stopped: boolean }) => g.stopped,
-          ).length;
-        const ftStops = await stops(ft.checkpoint);
-        const baseStops = await stops(pre.checkpoint);
+        const base = await engine.evaluate(s.value, data, pre.checkpoint, m.collectingHooks());
+        const stops = (r: { samples: { stopped?: boolean }[] }) =>
+          r.samples.filter((x) => x.stopped).length;
+        const ftStops = stops(ev);
+        const baseStops = stops(base);
         terminate();
         return {
           backend: pre.backend,

@@ -26,7 +26,7 @@ describe('the first page', () => {
 describe('WebGPU inside a module Web Worker', () => {
   test('finds an adapter and a tfjs matmul+softmax on webgpu matches the cpu backend', async () => {
     const { page, errors } = await openPage(browser);
-    const result = await withModule(page, '/src/runner/probe-client.ts', async (m) => {
+    const result = await withModule(page, '/src/runner/workers/start.ts', async (m) => {
       const w = m.probeWorker();
       return { report: await w.probe('webgpu'), test: await w.selfTest('webgpu', 16) };
     });
@@ -47,7 +47,7 @@ describe('WebGPU inside a module Web Worker', () => {
 
   test('the wasm backend works in the worker with SIMD', async () => {
     const { page } = await openPage(browser);
-    const result = await withModule(page, '/src/runner/probe-client.ts', async (m) => {
+    const result = await withModule(page, '/src/runner/workers/start.ts', async (m) => {
       const w = m.probeWorker();
       return { report: await w.probe('auto'), test: await w.selfTest('wasm', 16) };
     });

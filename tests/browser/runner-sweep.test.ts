@@ -58,6 +58,7 @@ interface Summary {
   results: Record<string, { mean: number; responses: string[] }>;
   messages: string[];
   stages: { stage: string; status: string; resumedFrom?: number }[];
+  workers: number;
 }
 
 /** Starts (or re-starts) the sweep with a runner kept on `globalThis`, without waiting for it. */
@@ -98,6 +99,7 @@ async function finish(page: Page): Promise<Summary> {
         status: x.status,
         resumedFrom: x.resumedFrom,
       })),
+      workers: s.workers,
     };
   });
 }
@@ -162,6 +164,21 @@ describe('runner', () => {
     await context.close();
   });
 
+  test('one engine worker and a pool of them give the same numbers', async () => {
+    // The first test ran on the default pool (one worker per core); this one on the other size.
+    const workers = whole.workers === 1 ? 2 : 1;
+    const context = await browser.newContext();
+    const { page, errors } = await freshPage(context);
+    await startSweep(page, micro, { opts: { workers } });
+    const other = await finish(page);
+    expect(other.status).toBe('done');
+    expect([other.workers, whole.workers].sort()).toEqual([1, Math.max(2, whole.workers)]);
+    expect(other.counters.finetune.computed).toBe(2);
+    expect(other.results).toEqual(whole.results);
+    expect(errors).toEqual([]);
+    await context.close();
+  });
+
   test('a reload mid-pretraining resumes from the checkpoint, keeps every finished stage and gives the same numbers', async () => {
     const context = await browser.newContext();
     const { page, errors } = await freshPage(context);
@@ -201,7 +218,7 @@ describe('runner', () => {
           ).runner.engineWorker.terminate(),
         ),
       inside: () =>
-        withModule(page, '/src/runner/life-lock.ts', (m) =>
+        withModule(page, '/src/runner/workers/life-lock.ts', (m) =>
           (
             globalThis as unknown as { runner: { engineWorker: Worker } }
           ).runner.engineWorker.postMessage({ type: m.CLOSE_YOURSELF }),

@@ -36,10 +36,12 @@ async function execute(
   store: Store<RunResult>,
   p: SweepPlan,
   stopWhen?: (e: ExecEvent) => boolean,
+  engines = 1,
 ) {
   const events: ExecEvent[] = [];
   const results: RunResult[] = [];
-  const ex: Executor = new Executor(new Engine(), store, {
+  const pool = Array.from({ length: engines }, () => new Engine());
+  const ex: Executor = new Executor(pool, store, {
     onEvent: (e) => {
       events.push(e);
       if (e.type === 'run-done') results.push(e.result);
@@ -113,6 +115,85 @@ describe('executor', () => {
     expect(third.results.map((r) => [r.condition, r.point])).toEqual([
       ['quality=filtered', { 'data.quality': 'filtered' }],
     ]);
+    store.close();
+  });
+
+  it('two engines compute the independent stages at once and give the same numbers as one', async () => {
+    const p = plan(
+      spec({ ...micro, sweep: { axes: [{ path: 'finetune.examples', values: [4, 6, 8] }] } }),
+    );
+    const one = await execute(await freshStore(), p);
+    const two = await execute(await freshStore(), p, undefined, 2);
+    expect(two.outcome).toBe('done');
+    expect(two.started).toHaveLength(one.started.length);
+    const byRun = (rs: RunResult[]) =>
+      scoresOf([...rs].sort((a, b) => a.runId.localeCompare(b.runId)));
+    expect(byRun(two.results)).toEqual(byRun(one.results));
+    const curves = (rs: RunResult[]) =>
+      Object.fromEntries(rs.map((r) => [r.runId, r.lossCurves.finetune.map((x) => x.loss)]));
+    expect(curves(two.results)).toEqual(curves(one.results));
+    // Some stage started while another was still running: the pool was used, not queued through one.
+    let running = 0;
+    let most = 0;
+    for (const e of two.events) {
+      if (e.type === 'stage-start') most = Math.max(most, ++running);
+      if (e.type === 'stage-done' || e.type === 'stage-failed') running--;
+    }
+    expect(most).toBe(2);
+    // With one engine, a run's evaluation comes before the next run's fine-tuning.
+    const kinds = one.started.map(
+      (e) => p.stages.find((s) => s.stageId === (e as { stageId: string }).stageId)!.stage,
+    );
+    expect(kinds).toEqual([
+      'data',
+      'pretrain',
+      'finetune',
+      'eval',
+      'finetune',
+      'eval',
+      'finetune',
+      'eval',
+    ]);
+  });
+
+  it('a failing stage stops the stages running beside it, and the sweep reports that failure', async () => {
+    const p = plan(
+      spec({
+        ...micro,
+        finetune: { ...micro.finetune, epochs: 20 },
+        sweep: { axes: [{ path: 'finetune.examples', values: [4, 8] }] },
+      }),
+    );
+    const store = await freshStore();
+    const events: ExecEvent[] = [];
+    const trained = () =>
+      events.some(
+        (e) => e.type === 'progress' && e.progress.stage === 'finetune' && e.progress.step > 2,
+      );
+    // The second fine-tune to start fails once the first is well under way.
+    let started = 0;
+    const pool = [new Engine(), new Engine()].map((engine) => {
+      const e = Object.create(engine) as Engine;
+      e.finetune = async (...args: Parameters<Engine['finetune']>) => {
+        if (++started === 2) {
+          await vi.waitFor(() => expect(trained()).toBe(true), { timeout: 30_000 });
+          throw new Error('out of memory in fine-tuning');
+        }
+        return engine.finetune(...args);
+      };
+      return e;
+    });
+    const ex = new Executor(pool, store, { onEvent: (e) => void events.push(e) });
+    await expect(ex.run(p, await classifyStages(p, store))).rejects.toThrow(
+      'out of memory in fine-tuning',
+    );
+    const failed = events.filter((e) => e.type === 'stage-failed') as Extract<
+      ExecEvent,
+      { type: 'stage-failed' }
+    >[];
+    expect(failed.map((e) => e.cancelled).sort()).toEqual([false, true]);
+    expect(events.filter((e) => e.type === 'run-failed')).toHaveLength(1);
+    expect(events.some((e) => e.type === 'run-done')).toBe(false);
     store.close();
   });
 

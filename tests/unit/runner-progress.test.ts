@@ -40,6 +40,10 @@ describe('sweep progress', () => {
       ['f1', { ms: 2_000 }],
     ]);
     expect(sweepEta(stages, spent)).toBeCloseTo(2 * 10 + 3 * 2 + 3 * (22 / 3), 9);
+    // Two workers share the fine-tune and the evaluation left; pretraining, which they wait on, not.
+    expect(sweepEta(stages, spent, 2)).toBeCloseTo(2 * 10 + (3 * 2 + 3 * (22 / 3)) / 2, 9);
+    // More workers than independent stages left cannot share them further.
+    expect(sweepEta(stages, spent, 4)).toBeCloseTo(sweepEta(stages, spent, 2)!, 9);
   });
 
   it('counts only the work done since a resume, and has no estimate before any rate', () => {

@@ -170,6 +170,8 @@ describe('results for charts', () => {
       wasm: { simd: true, threads: true },
     };
     expect(deviceOf('wasm', report)).toBe('SIMD, threads');
+    expect(deviceOf('wasm', report, 2)).toBe('SIMD, 2 workers × 1 thread');
+    expect(deviceOf('webgpu', report, 1)).toBe('NVIDIA H100');
     expect(deviceOf('webgpu', report)).toBe('NVIDIA H100');
     expect(deviceOf('cpu', report)).toBe('JavaScript');
   });

@@ -1,8 +1,9 @@
 // The engine worker seen from the page: a comlink remote whose calls fail clearly if the worker dies or goes silent.
-import { proxy, wrap, type Remote } from 'comlink';
-import type { EngineApi, Hooks } from '../engine/api';
-import type { EngineLike } from './execute';
+import { proxy, type Remote } from 'comlink';
+import type { EngineApi, Hooks } from '../../engine/api';
+import type { EngineLike } from '../execute';
 import { watchLife } from './life-lock';
+import { startEngineWorker } from './start';
 
 export class WorkerLostError extends Error {
   constructor(why: string) {
@@ -33,11 +34,7 @@ export class WorkerHost {
   constructor(private readonly o: WorkerHostOptions) {
     // A name of its own: the worker's life lock is named after it (see life-lock.ts).
     const name = `engine ${crypto.randomUUID()}`;
-    this.worker = new Worker(new URL('../../workers/engine.worker.ts', import.meta.url), {
-      type: 'module',
-      name,
-    });
-    this.remote = wrap<EngineApi>(this.worker);
+    ({ worker: this.worker, remote: this.remote } = startEngineWorker(name));
     watchLife(this.worker, name, () =>
       this.die('the engine worker stopped responding: it ended (closed, killed or out of memory)'),
     );
@@ -99,7 +96,7 @@ export class WorkerHost {
   }
 
   /** The engine as the executor sees it: hooks cross as comlink proxies that also keep the watchdog fed. */
-  engine(): EngineLike & Pick<EngineApi, 'probe' | 'pin'> {
+  engine(): EngineLike & Pick<EngineApi, 'probe' | 'pin' | 'threads'> {
     const r = this.remote;
     const wrapHooks = (h: Hooks): Hooks =>
       proxy({
@@ -118,6 +115,7 @@ export class WorkerHost {
     return {
       probe: (o) => this.call(() => r.probe(o)),
       pin: (b) => this.call(() => r.pin(b)),
+      threads: (n) => this.call(() => r.threads(n)),
       useImports: (files) => this.call(() => r.useImports(files)),
       buildData: (s, h) => this.call(() => r.buildData(s, wrapHooks(h))),
       pretrain: (s, d, res, h) => this.call(() => r.pretrain(s, d, res, wrapHooks(h))),
