@@ -1,5 +1,5 @@
 // `npm run lab -- <preset | share link> [--shard k/n] [--out file] [--backend b]` and `npm run lab -- merge a.json b.json …`.
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -7,6 +7,7 @@ import { parseArgs } from 'node:util';
 import { build, createServer, preview } from 'vite';
 import { chromium } from 'playwright-core';
 import { CHROMIUM_ARGS, ensureChromium } from './chromium.mjs';
+import { merge } from './lab-merge.mjs';
 
 const HELP = `Usage:
   npm run lab -- <preset | share link> [--shard k/n] [--out results.json] [--backend auto|webgpu|wasm|cpu] [--workers n] [--fresh | --profile dir] [--port 5199] [--dev] [--trace trace.json]
@@ -54,56 +55,17 @@ if (opts.workers !== undefined && !/^[1-8]$/.test(opts.workers))
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const CONFIG = join(ROOT, 'vite.config.ts');
 
-if (positionals[0] === 'merge') await merge(positionals.slice(1));
-else await run(positionals[0]);
-
-/** Shard files → one file and its table, computed by the app's own results module (loaded through Vite). */
-async function merge(paths) {
-  if (paths.length === 0) fail('merge needs the results files to combine');
-  // The app's own results module, loaded through Vite (it is TypeScript).
-  const server = await createServer({
-    root: ROOT,
-    configFile: CONFIG,
-    server: { middlewareMode: true, hmr: false, watch: null },
-    logLevel: 'warn',
-  });
-  let results;
-  let verdicts;
+if (positionals[0] === 'merge') {
   try {
-    results = await server.ssrLoadModule('/src/runner/results.ts');
-    verdicts = await server.ssrLoadModule('/src/runner/verdict.ts');
-  } finally {
-    await server.close();
+    await merge(positionals.slice(1), {
+      root: ROOT,
+      config: CONFIG,
+      out: opts.out ?? 'merged.json',
+    });
+  } catch (e) {
+    fail(e.message);
   }
-  const files = [];
-  for (const path of paths) {
-    let text;
-    try {
-      text = readFileSync(path, 'utf8');
-    } catch (e) {
-      fail(`cannot read ${path}: ${e.message}`);
-    }
-    const parsed = results.parseResultsFile(text, path);
-    if (!parsed.ok) fail(parsed.errors.join('\n'));
-    files.push({ name: path, file: parsed.value });
-  }
-  const merged = results.mergeResultsFiles(files);
-  if (!merged.ok) fail(merged.errors.join('\n'));
-  const { file, missing, conflicts } = merged.value;
-  for (const c of conflicts) console.warn(`warning: ${c}`);
-  const rows = results.resultsTable(file.runs);
-  console.log(results.formatTable(rows));
-  const axes = file.spec.sweep.axes.map((x) => x.path);
-  console.log(`\n${verdicts.verdictText(verdicts.verdictOf(axes, rows))}`);
-  console.log(
-    missing
-      ? `\n${file.runs.length} of ${file.totalRuns} runs: ${missing} missing (a shard not merged yet?)`
-      : `\ncomplete: all ${file.totalRuns} runs`,
-  );
-  const out = opts.out ?? 'merged.json';
-  writeFileSync(out, JSON.stringify(file));
-  console.log(`wrote ${out}`);
-}
+} else await run(positionals[0]);
 
 /** A preset id, a share link (…#s=…) or a bare spec payload. */
 function experimentOf(arg) {

@@ -4,9 +4,9 @@ import { stageIds, type Spec, type Stage } from '../spec';
 import { modelConfig, type Llama, type ModelConfig } from '../model/llama';
 import type { AdamW } from '../train/adamw';
 import { StageControl } from '../train/control';
-import { trainLoop, type LoopOptions, type LoopResult } from '../train/loop';
+import { trainLoop, type LoopResult } from '../train/loop';
 import { finetuneLr, layerDropout, pretrainLr } from '../train/schedule';
-import { Trainer, type Batch } from '../train/step';
+import { Trainer } from '../train/step';
 import { deriveSeed, Rng } from '../util/rng';
 import { evalSet } from '../world/eval';
 import { fewShotExamples } from '../world/sft';
@@ -24,6 +24,7 @@ import type {
   TrainResult,
 } from './api';
 import { LostDeviceWatch } from './lost-device';
+import type { StagePlan } from './stage-plan';
 import {
   batchFromRows,
   buildData,
@@ -46,30 +47,6 @@ import { sftSchedule } from './sft-batches';
 import { knowledgeProbe } from './knowledge';
 import { promptBudgetProblem } from './prompts';
 import { finetuneValidation, pretrainValidation, validationHook } from './validation';
-
-/** What makes a training stage its own; `Engine.train` is the skeleton both stages share. */
-interface StagePlan {
-  stage: 'pretrain' | 'finetune';
-  stageId: string;
-  batchSize: number;
-  weightDecay: number;
-  /** The weights a fresh (not resumed) stage starts from: none for pretraining, the base for fine-tuning. */
-  base: Checkpoint | null;
-  totalSteps: number;
-  /** Said on the progress line before the first step (examples that did not fit, say). */
-  note?: string;
-  loop: Pick<LoopOptions, 'batchAt' | 'lrAt' | 'dropout' | 'checkpointEvery'>;
-  /** The held-out batch for the validation curve, and about how many points it gets. */
-  validation: { batch: Batch | null; points: number };
-  /** With the model built: work at each checkpoint, and how the stage ends. */
-  withModel(model: Llama): {
-    atCheckpoint?(step: number): Promise<void>;
-    finish(
-      r: LoopResult,
-      result: (keepOptimizer: boolean, chosenStep?: number) => Promise<TrainResult>,
-    ): Promise<TrainResult>;
-  };
-}
 
 function contextName(): BackendReport['context'] {
   const g = globalThis as { WorkerGlobalScope?: unknown; document?: unknown };

@@ -10,16 +10,15 @@ import type {
   Progress,
   TrainResult,
 } from '../engine/api';
-import { resolveModel, stageIds, type Spec } from '../spec';
-import { contentHash } from '../util/hash';
+import { stageIds } from '../spec';
 import { CancelledError, isCancelled } from '../util/cancel';
-import { promptFitProblem } from '../engine/prompts';
 import { isQuotaError, type Store } from '../store/store';
 import type { StageRecord, TrainRecord } from '../store/db';
 import { asPlanned, type StagePlanStatus } from './cache';
 import { loadImports, neededImports } from './imports';
 import type { PlannedRun, PlannedStage, SweepPlan } from './plan';
 import { Pool } from './workers/pool';
+import { firstPromptMisfit, stageQueue } from './queue';
 import type { PlanStage, RunResult } from './types';
 
 /**
@@ -72,9 +71,9 @@ export class Executor {
   /** Final weights computed this session that a stage still to run reads, by stage id. */
   private readonly models = new Map<string, Checkpoint>();
   /** How many stages still to run read each training stage's weights. */
-  private readonly readers = new Map<string, number>();
-  /** Each stage's place in the queue for an engine: a run's evaluation before the next run's fine-tuning. */
-  private readonly rank = new Map<string, number>();
+  private readers = new Map<string, number>();
+  /** Each stage's place in the queue for an engine (see stageQueue). */
+  private rank = new Map<string, number>();
 
   /** One engine, or several (a pool of workers) that compute independent stages at once. */
   constructor(
@@ -134,7 +133,9 @@ export class Executor {
     const files = await loadImports(this.store, neededImports(plan, statuses));
     await Promise.all(this.pool.items.map((engine) => engine.useImports(files)));
     const byId = new Map(plan.stages.map((s) => [s.stageId, s]));
-    this.schedule(plan, statuses);
+    const queue = stageQueue(plan, statuses);
+    this.rank = queue.rank;
+    this.readers = queue.readers;
     const results = new Map<string, Promise<unknown>>();
     const ensure = (s: PlannedStage): Promise<unknown> => {
       let p = results.get(s.stageId);
@@ -145,23 +146,10 @@ export class Executor {
       return p;
     };
     // Every prompt must fit with its answer: refuse before any training, not when evaluation starts.
-    // Runs that differ only in how they train (examples, lr, seeds of a plateau) are checked once.
-    const checked = new Map<string, string | null>();
-    for (const run of plan.runs) {
-      const evalStage = byId.get(run.stages.eval)!;
-      if (statuses.get(evalStage.stageId) === 'cached') continue;
-      const key = promptFitKey(evalStage.spec);
-      if (!checked.has(key))
-        checked.set(
-          key,
-          promptFitProblem(evalStage.spec, await this.dataOf(this.dataStageOf(evalStage))),
-        );
-      const problem = checked.get(key)!;
-      if (problem) {
-        const error = `${run.condition || 'all'}, ${run.examples} examples: ${problem}`;
-        this.o.onEvent({ type: 'run-failed', runId: run.id, error });
-        throw new Error(error);
-      }
+    const misfit = await firstPromptMisfit(plan, statuses, (s) => this.dataOf(this.dataStageOf(s)));
+    if (misfit) {
+      this.o.onEvent({ type: 'run-failed', runId: misfit.runId, error: misfit.error });
+      throw new Error(misfit.error);
     }
     const todo: PlannedRun[] = [];
     for (const run of plan.runs) {
@@ -190,20 +178,6 @@ export class Executor {
     );
     if (this.cancelled) throw new CancelledError();
     if (failure) throw failure;
-  }
-
-  /** The queue order of the stages to compute, and how many of them read each model. */
-  private schedule(plan: SweepPlan, statuses: Map<string, StagePlanStatus>): void {
-    const order: PlanStage[] = ['data', 'pretrain', 'finetune', 'eval'];
-    plan.runs.forEach((run, i) =>
-      order.forEach((stage, k) => {
-        const id = run.stages[stage];
-        this.rank.set(id, Math.min(this.rank.get(id) ?? Infinity, i * order.length + k));
-      }),
-    );
-    for (const s of plan.stages)
-      if (s.parent && s.stage !== 'data' && statuses.get(s.stageId) !== 'cached')
-        this.readers.set(s.parent, (this.readers.get(s.parent) ?? 0) + 1);
   }
 
   /** An engine for one stage, once one is free and the sweep is neither paused nor stopped. */
@@ -447,21 +421,4 @@ export class Executor {
     });
     return result;
   }
-}
-
-/**
- * What the prompt-fit check reads: the world, data and tokenizer, the model's context, the
- * evaluation settings and how the model is prompted; not how it is trained.
- */
-function promptFitKey(spec: Spec): string {
-  const { seed, world, data, eval: e, finetune: f } = spec;
-  return contentHash({
-    seed,
-    world,
-    data,
-    blockSize: resolveModel(spec).blockSize,
-    eval: e,
-    method: f.method,
-    fewShot: f.fewShot,
-  });
 }

@@ -1,0 +1,77 @@
+// Before a sweep computes: the order its stages queue for an engine, and the check that every prompt fits.
+import type { DataArtifact } from '../engine/api';
+import { promptFitProblem } from '../engine/prompts';
+import { resolveModel, type Spec } from '../spec';
+import { contentHash } from '../util/hash';
+import type { StagePlanStatus } from './cache';
+import type { PlannedStage, SweepPlan } from './plan';
+import type { PlanStage } from './types';
+
+/**
+ * Each stage's place in the queue for an engine (lower first: a run's evaluation before the next
+ * run's fine-tuning, so results come in run order), and how many stages still to compute read each
+ * training stage's weights (so a model leaves memory once the last of them has it).
+ */
+export function stageQueue(
+  plan: SweepPlan,
+  statuses: ReadonlyMap<string, StagePlanStatus>,
+): { rank: Map<string, number>; readers: Map<string, number> } {
+  const order: PlanStage[] = ['data', 'pretrain', 'finetune', 'eval'];
+  const rank = new Map<string, number>();
+  plan.runs.forEach((run, i) =>
+    order.forEach((stage, k) => {
+      const id = run.stages[stage];
+      rank.set(id, Math.min(rank.get(id) ?? Infinity, i * order.length + k));
+    }),
+  );
+  const readers = new Map<string, number>();
+  for (const s of plan.stages)
+    if (s.parent && s.stage !== 'data' && statuses.get(s.stageId) !== 'cached')
+      readers.set(s.parent, (readers.get(s.parent) ?? 0) + 1);
+  return { rank, readers };
+}
+
+/**
+ * The first run whose evaluation prompts do not fit the context with a reference-length answer,
+ * with the message that names it and the knob. Runs that differ only in how they train (examples,
+ * lr, seeds of a plateau) share one check.
+ */
+export async function firstPromptMisfit(
+  plan: SweepPlan,
+  statuses: ReadonlyMap<string, StagePlanStatus>,
+  dataOf: (evalStage: PlannedStage) => Promise<DataArtifact>,
+): Promise<{ runId: string; error: string } | null> {
+  const byId = new Map(plan.stages.map((s) => [s.stageId, s]));
+  const checked = new Map<string, string | null>();
+  for (const run of plan.runs) {
+    const evalStage = byId.get(run.stages.eval)!;
+    if (statuses.get(evalStage.stageId) === 'cached') continue;
+    const key = promptFitKey(evalStage.spec);
+    if (!checked.has(key))
+      checked.set(key, promptFitProblem(evalStage.spec, await dataOf(evalStage)));
+    const problem = checked.get(key)!;
+    if (problem)
+      return {
+        runId: run.id,
+        error: `${run.condition || 'all'}, ${run.examples} examples: ${problem}`,
+      };
+  }
+  return null;
+}
+
+/**
+ * What the prompt-fit check reads: the world, data and tokenizer, the model's context, the
+ * evaluation settings and how the model is prompted; not how it is trained.
+ */
+function promptFitKey(spec: Spec): string {
+  const { seed, world, data, eval: e, finetune: f } = spec;
+  return contentHash({
+    seed,
+    world,
+    data,
+    blockSize: resolveModel(spec).blockSize,
+    eval: e,
+    method: f.method,
+    fewShot: f.fewShot,
+  });
+}
