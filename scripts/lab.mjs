@@ -145,7 +145,7 @@ async function run(arg) {
               : ''),
         );
     }
-    printFactsByTask(out.file?.runs ?? []);
+    printFactsByTask(out.file?.runs ?? [], out.labels);
     printBreakdown(out.breakdown);
     console.log(
       `${out.status}: ${out.runs} runs; stages computed ${out.computed}, from cache ${out.cached}, resumed ${out.resumed}; ` +
@@ -172,7 +172,7 @@ async function run(arg) {
  * Held-out facts right per task type and run, beside each type's chance level: a single fact is
  * far easier than a six-fact profile, so the pooled share alone hides where knowledge surfaces.
  */
-function printFactsByTask(runs) {
+function printFactsByTask(runs, labels) {
   const rows = runs.filter((r) => Object.values(r.byTask ?? {}).some((s) => s.facts));
   if (rows.length === 0) return;
   console.log('held-out facts right by task (answers right/asked, chance):');
@@ -183,9 +183,7 @@ function printFactsByTask(runs) {
         const f = s.facts;
         return `${task} ${Math.round(f.right * f.n)}/${f.n} (${(100 * f.chance).toFixed(1)}%)`;
       });
-    const f = r.spec.finetune;
-    const n = f.method === 'sft' ? f.examples : f.method === 'few-shot' ? f.fewShot : 0;
-    console.log(`  ${r.condition || 'all'}, ${f.method} ${n}, seed ${f.seed}: ${cells.join(', ')}`);
+    console.log(`  ${labels[r.runId]}: ${cells.join(', ')}`);
   }
 }
 
@@ -367,6 +365,7 @@ async function inPage(a) {
   const s = await runner.start(spec, { shard });
   const order = plan.value.runs.map((r) => r.id);
   const results = order.map((id) => s.results[id]).filter(Boolean);
+  const rows = runnerModule.resultsTable(results);
   const c = Object.values(s.counters);
   // Stages computed in this session, by kind: count, time, and their rate weighted by time.
   const breakdown = {};
@@ -391,15 +390,23 @@ async function inPage(a) {
     resumed: c.reduce((n, x) => n + x.resumed, 0),
     backend: s.backend ?? results[0]?.backend ?? null,
     device: s.device,
-    table: runnerModule.formatTable(runnerModule.resultsTable(results)),
+    table: runnerModule.formatTable(rows),
     // The same rule as the page's sentence under the charts and docs/RESULTS.md's verdicts.
     verdict: runnerModule.verdictText(
       runnerModule.verdictOf(
         spec.sweep.axes.map((x) => x.path),
-        runnerModule.resultsTable(results),
+        rows,
       ),
     ),
-    facts: runnerModule.factsNote(runnerModule.resultsTable(results)),
+    facts: runnerModule.factsNote(rows),
+    // How each run is named in the per-task lines, by the runner's own example count.
+    labels: Object.fromEntries(
+      results.map((r) => {
+        const f = r.spec.finetune;
+        const n = runnerModule.examplesOf(r.spec);
+        return [r.runId, `${r.condition || 'all'}, ${f.method} ${n}, seed ${f.seed}`];
+      }),
+    ),
     file: runner.exportResults(),
   };
 }

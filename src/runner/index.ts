@@ -11,4 +11,12 @@ export {
 export { factsNote, verdictOf, verdictText, type Outcome, type Verdict } from './verdict';
 export { wilson } from '../world/stats';
 export { summarizeForLink, decodeLinkSummary } from './link';
-export { planSweep, shardRuns, parseShard, conditionOf, sweepIdOf, type SweepPlan } from './plan';
+export {
+  planSweep,
+  examplesOf,
+  shardRuns,
+  parseShard,
+  conditionOf,
+  sweepIdOf,
+  type SweepPlan,
+} from './plan';

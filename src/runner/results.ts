@@ -4,7 +4,7 @@ import { parseSpec, shapeIssues, type Result } from '../spec';
 
 import { shareOf, summarize } from '../world/stats';
 import { TASK_TYPES } from '../world/types';
-import { planSweep } from './plan';
+import { examplesOf, planSweep } from './plan';
 import {
   RESULTS_FORMAT,
   RESULTS_VERSION,
@@ -221,7 +221,7 @@ export function mergeResultsFiles(
 export function resultsTable(runs: RunResult[]): TableRow[] {
   const groups = new Map<string, RunResult[]>();
   for (const r of runs) {
-    const examples = examplesOfResult(r);
+    const examples = examplesOf(r.spec);
     const key = `${r.condition}\u0000${examples}`;
     groups.set(key, [...(groups.get(key) ?? []), r]);
   }
@@ -233,7 +233,7 @@ export function resultsTable(runs: RunResult[]): TableRow[] {
     const s = summarize(scores);
     const row: TableRow = {
       condition: rs[0].condition,
-      examples: examplesOfResult(rs[0]),
+      examples: examplesOf(rs[0].spec),
       mean: s.mean,
       ci95: s.ci95,
       n: s.n,
@@ -258,11 +258,6 @@ function poolFacts(rs: RunResult[]): TableRow['facts'] {
   const right = parts.reduce((a, f) => a + f.right * f.n, 0) / n;
   const chance = parts.reduce((a, f) => a + f.chance * f.n, 0) / n;
   return shareOf(right, n, chance);
-}
-
-function examplesOfResult(r: RunResult): number {
-  const f = r.spec.finetune;
-  return f.method === 'sft' ? f.examples : f.method === 'few-shot' ? f.fewShot : 0;
 }
 
 const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
