@@ -1,6 +1,14 @@
 // A compact results summary that rides in a share link beside the spec: a few rounded numbers per run.
 import * as v from 'valibot';
-import { decodePayload, encodePayload, LIMITS, parseWith, type Result } from '../spec';
+import {
+  bounded,
+  decodePayload,
+  encodePayload,
+  LIMITS,
+  parseWith,
+  whole,
+  type Result,
+} from '../spec';
 import type { BackendName } from '../engine/api';
 import type { LinkSummary, RunResult } from './types';
 
@@ -34,20 +42,13 @@ export function summarizeForLink(sweepId: string, backend: BackendName, runs: Ru
 
 /** Stage and sweep ids are hex content hashes. */
 const Id = v.pipe(v.string('must be text'), v.regex(/^[0-9a-f]{8,64}$/, 'must be a hex id'));
-const finite = (min: number, max: number) =>
-  v.pipe(
-    v.number('must be a number'),
-    v.finite('must be a finite number'),
-    v.minValue(min, `must be at least ${min}`),
-    v.maxValue(max, `must be at most ${max}`),
-  );
 /** A row as `summarizeForLink` writes it: exactly five items, each within what a judged run can give. */
 const Row = v.strictTuple([
   Id,
-  finite(1, 6), // the judge scores 1–6, so a mean lies between
-  finite(0, 1e3), // a 95% half-width: finite and non-negative
-  v.pipe(finite(1, 1e9), v.integer('must be a whole number')), // judged responses
-  finite(0, 1), // share of excellent (6) scores
+  bounded(1, 6), // the judge scores 1–6, so a mean lies between
+  bounded(0, 1e3), // a 95% half-width: finite and non-negative
+  whole(1, 1e9), // judged responses
+  bounded(0, 1), // share of excellent (6) scores
 ]);
 const Payload = v.strictTuple([
   Id,

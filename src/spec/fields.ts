@@ -69,13 +69,18 @@ export function maybeInt(min: number, max: number, why: string, unit?: string) {
   );
 }
 
-const whole = (min: number, max: number) =>
+/** A finite number within bounds, each failure in words (import limits here, a link's summary in runner/link.ts). */
+export const bounded = (min: number, max: number) =>
   v.pipe(
     v.number('must be a number'),
-    v.integer('must be a whole number'),
+    v.finite('must be a finite number'),
     v.minValue(min, `must be at least ${min}`),
     v.maxValue(max, `must be at most ${max}`),
   );
+
+/** A whole number within bounds. (The spec's own fields spell their pipe out flat: introspect.ts reads it.) */
+export const whole = (min: number, max: number) =>
+  v.pipe(bounded(min, max), v.integer('must be a whole number'));
 
 /**
  * A reference to a file imported in this browser: only its SHA-256, name and size travel in links

@@ -10,3 +10,4 @@ export * from './imported';
 export * from './limits';
 export * from './cost';
 export * from './shape';
+export { bounded, whole } from './fields';
