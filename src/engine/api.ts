@@ -145,12 +145,6 @@ export interface Hooks {
 export const DEVICE_LOST = 'the WebGPU device was lost';
 
 /**
- * What the engine worker exposes. Every stage is a function of the spec, its inputs and the
- * imported files last handed to `useImports` (which the spec names by content hash, so a stage
- * never reads a file other than the one its id was made from); on one backend, the same call
- * gives the same numbers.
- */
-/**
  * The probe worker's API: what a worker can run, a numeric self-test, and the benchmarks behind the
  * editor's estimate and `npm run bench` (each starts the backend it names).
  */
@@ -164,6 +158,12 @@ export interface ProbeApi {
   benchDispatches: typeof import('./gpu-bench').benchDispatches;
 }
 
+/**
+ * What the engine worker exposes. Every stage is a function of the spec, its inputs and the
+ * imported files last handed to `useImports` (which the spec names by content hash, so a stage
+ * never reads a file other than the one its id was made from); on one backend, the same call
+ * gives the same numbers.
+ */
 export interface EngineApi {
   /** The backends this context can run, and the one `wanted` resolves to (the pinned one, if any). */
   probe(wanted?: BackendName | 'auto'): Promise<BackendReport>;
