@@ -345,14 +345,18 @@ async function inPage(a) {
     const now = Date.now();
     if (s.status === 'running' && now - lastLine > 5000) {
       lastLine = now;
-      const cur = s.stages.find((x) => x.status === 'running');
-      const stage = cur
-        ? `${cur.stage} ${cur.stageId.slice(0, 8)} ${cur.step}/${cur.totalSteps}` +
-          (cur.loss !== undefined ? ` loss ${cur.loss.toFixed(3)}` : '')
-        : '';
-      const rate = s.tokensPerSec ? ` ${Math.round(s.tokensPerSec)} tok/s` : '';
+      // Every stage running at once (one per engine worker), each with its own rate.
+      const stage = s.stages
+        .filter((x) => x.status === 'running')
+        .map(
+          (cur) =>
+            `${cur.stage} ${cur.stageId.slice(0, 8)} ${cur.step}/${cur.totalSteps}` +
+            (cur.loss !== undefined ? ` loss ${cur.loss.toFixed(3)}` : '') +
+            (cur.tokensPerSec ? ` ${Math.round(cur.tokensPerSec)} tok/s` : ''),
+        )
+        .join(' · ');
       window.labPrint(
-        `[${(100 * s.fraction).toFixed(1).padStart(5)}%] left ${fmt(s.etaSec)}  ${stage}${rate}`,
+        `[${(100 * s.fraction).toFixed(1).padStart(5)}%] left ${fmt(s.etaSec)}  ${stage}`,
       );
     }
   });

@@ -14,8 +14,8 @@ export function sweepFraction(stages: readonly StageState[]): number {
 /**
  * Seconds left: the rest of each kind of stage at the rate measured on that kind (else on all).
  * A resumed stage's rate counts only the work done since the resume. Null before any rate exists.
- * With several `workers`, the fine-tunes and evaluations left share them (a stage's own rate is
- * measured while it shares the cores); data and pretraining, which the rest waits on, do not.
+ * With several `workers`, the stages left of one kind share them (a stage's own rate is measured
+ * while it shares the cores); fine-tunes and evaluations count as one kind.
  */
 export function sweepEta(
   stages: readonly StageState[],
@@ -36,18 +36,20 @@ export function sweepEta(
   }
   const all = rate.get('all');
   if (!all || all.work <= 0) return null;
-  let serial = 0;
-  let parallel = 0;
-  let independent = 0;
+  // Stages of one kind do not wait on each other (two pretrainings of a scale sweep, the
+  // fine-tunes and evaluations of a plateau), so each kind's rest shares the workers; data is quick.
+  const left = new Map<PlanStage, { ms: number; count: number }>();
   for (const s of stages) {
     if (s.status === 'cached' || s.status === 'done') continue;
     const r = rate.get(s.stage);
     const msPerWork = r && r.work > 0 ? r.ms / r.work : all.ms / all.work;
-    const ms = (1 - s.fraction) * s.work * msPerWork;
-    if (s.stage === 'finetune' || s.stage === 'eval') {
-      parallel += ms;
-      independent++;
-    } else serial += ms;
+    const kind = s.stage === 'eval' ? 'finetune' : s.stage;
+    const k = left.get(kind) ?? { ms: 0, count: 0 };
+    k.ms += (1 - s.fraction) * s.work * msPerWork;
+    k.count++;
+    left.set(kind, k);
   }
-  return (serial + parallel / Math.max(1, Math.min(workers, independent))) / 1000;
+  let ms = 0;
+  for (const k of left.values()) ms += k.ms / Math.max(1, Math.min(workers, k.count));
+  return ms / 1000;
 }

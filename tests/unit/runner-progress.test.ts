@@ -46,6 +46,20 @@ describe('sweep progress', () => {
     expect(sweepEta(stages, spent, 4)).toBeCloseTo(sweepEta(stages, spent, 2)!, 9);
   });
 
+  it('lets two pretrainings left (a scale sweep) share the workers too', () => {
+    const stages = [
+      stage({ stage: 'pretrain', stageId: 'p1', work: 4, fraction: 0.5, status: 'running' }),
+      stage({ stage: 'pretrain', stageId: 'p2', work: 4, fraction: 0.5, status: 'running' }),
+    ];
+    const spent = Object.fromEntries([
+      ['p1', { ms: 20_000 }],
+      ['p2', { ms: 20_000 }],
+    ]);
+    // 10 s per unit, 4 units left in all: 40 s on one worker, 20 s on two.
+    expect(sweepEta(stages, spent, 1)).toBeCloseTo(40, 9);
+    expect(sweepEta(stages, spent, 2)).toBeCloseTo(20, 9);
+  });
+
   it('counts only the work done since a resume, and has no estimate before any rate', () => {
     // Resumed at step 40 of 100, now at 50: 10% of 10 units in 5 s → 5 s per unit, 5 units left.
     const resumed = stage({
