@@ -147,6 +147,12 @@ export interface SweepCost {
   tokens: { pretrain: number; finetune: number; generated: number };
   /** Training-equivalent FLOPs of every stage: the runner's total work. */
   work: number;
+  /**
+   * The work by kind of stage, and how many stages of each: stages of one kind do not wait on
+   * each other, so the runner's pool of engine workers computes them at once (fine-tunes and
+   * evaluations count as one kind; see runner/progress.ts).
+   */
+  byKind: Record<'data' | 'pretrain' | 'finetune', { work: number; count: number }>;
 }
 
 /** The cost of a sweep's runs; shared stages count once, as the runner computes them once. */
@@ -159,6 +165,11 @@ export function runsCost(runs: readonly Run[]): SweepCost {
     evals: 0,
     tokens: { pretrain: 0, finetune: 0, generated: 0 },
     work: 0,
+    byKind: {
+      data: { work: 0, count: 0 },
+      pretrain: { work: 0, count: 0 },
+      finetune: { work: 0, count: 0 },
+    },
   };
   for (const run of runs) {
     for (const stage of WORK_STAGES) {
@@ -167,6 +178,9 @@ export function runsCost(runs: readonly Run[]): SweepCost {
       seen.add(id);
       const c = stageCost(stage, run.spec);
       cost.work += c.work;
+      const kind = cost.byKind[stage === 'eval' ? 'finetune' : stage];
+      kind.work += c.work;
+      if (c.work > 0) kind.count++;
       cost.tokens.generated += c.genTokens;
       if (stage === 'pretrain') {
         cost.pretrains++;
@@ -186,8 +200,18 @@ export function sweepCost(spec: Spec): SweepCost | null {
   return runs.ok ? runsCost(runs.value) : null;
 }
 
-/** Seconds for `work` at a training rate in FLOP/s (null without a rate). */
-export function secondsAt(work: number, flopsPerSec: number | null): number | null {
+/**
+ * Seconds for a sweep at a training rate in FLOP/s per engine worker (null without a rate), with
+ * `workers` computing the stages of one kind at once.
+ */
+export function secondsAt(
+  cost: Pick<SweepCost, 'byKind'>,
+  flopsPerSec: number | null,
+  workers = 1,
+): number | null {
   if (!flopsPerSec || flopsPerSec <= 0) return null;
-  return work / flopsPerSec;
+  let seconds = 0;
+  for (const k of Object.values(cost.byKind))
+    seconds += k.work / Math.max(1, Math.min(workers, k.count)) / flopsPerSec;
+  return seconds;
 }

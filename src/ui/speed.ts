@@ -3,6 +3,7 @@ import { createSubscriber } from 'svelte/reactivity';
 import { specFlopsPerToken, type Spec } from '../spec';
 import { setPath } from '../util/paths';
 import type { SweepState } from '../runner/types';
+import { poolSize } from '../runner/workers/pool';
 
 const KEY = 'lima-lab:speed';
 
@@ -20,6 +21,11 @@ export interface Speed {
 }
 
 /** What the editor's estimate needs to know about this device. */
+/** Engine workers a sweep runs on this device's backend (one per core on wasm): the estimates share work among them. */
+export function workersOn(backend: string): number {
+  return poolSize(backend, globalThis.navigator?.hardwareConcurrency ?? 1);
+}
+
 export interface DeviceSpeed {
   backend: string | null;
   speed: Speed | null;

@@ -6,6 +6,7 @@ import {
   PRESETS,
   resolveModel,
   specParams,
+  secondsAt,
   stageCost,
   sweepCost,
   trainFlopsPerToken,
@@ -35,8 +36,24 @@ describe('cost model', () => {
         count('finetune'),
         count('eval'),
       ]);
+      // By kind, as the pool shares it: the same work, the same stages.
+      const k = cost.byKind;
+      expect(k.data.work + k.pretrain.work + k.finetune.work).toBeCloseTo(cost.work, -3);
+      expect(k.pretrain.count).toBe(count('pretrain'));
+      expect(k.finetune.count).toBe(count('finetune') + count('eval'));
     },
   );
+
+  it('a pool of workers shares each kind of stage, never more than there are stages', () => {
+    const c = sweepCost(presetSpec('plateau-toy'))!;
+    const one = secondsAt(c, 1e9)!;
+    const two = secondsAt(c, 1e9, 2)!;
+    const k = c.byKind;
+    expect(one).toBeCloseTo(c.work / 1e9, 6);
+    // One pretraining stays whole; the 15 fine-tunes and 15 evaluations halve.
+    expect(two).toBeCloseTo((k.data.work + k.pretrain.work + k.finetune.work / 2) / 1e9, 6);
+    expect(secondsAt(c, null, 2)).toBeNull();
+  });
 
   it('the plateau shares one world and one pretraining across its 15 runs', () => {
     const spec = presetSpec('plateau-toy');
