@@ -78,7 +78,7 @@ export class SweepRunner implements Runner {
     const first = this.hosts[0].engine();
     await first.pin(backend ?? null);
     const report = await first.probe(plan.spec.backend);
-    const size = this.o.workers ?? poolSize(report.chosen, navigator.hardwareConcurrency);
+    const size = this.o.workers ?? poolSize(report.chosen);
     while (this.hosts.length < size) this.hosts.push(host());
     for (const extra of this.hosts.splice(size)) extra.terminate();
     const engines = this.hosts.map((h) => h.engine());

@@ -1,7 +1,7 @@
 // The editor's time line: a sweep's work (spec/cost.ts) at this device's stored training speed, in words.
-import { secondsAt, type SweepCost } from '../spec';
+import type { SweepCost } from '../spec';
 import { duration, si } from './format';
-import { workersOn, type DeviceSpeed, type SpeedSource } from './speed';
+import { secondsOn, type DeviceSpeed, type SpeedSource } from './speed';
 
 export interface TimeEstimate {
   /** "about 4 min on wasm", or what stands in for it when no speed is known. */
@@ -13,9 +13,7 @@ export interface TimeEstimate {
 
 /** The time line of the estimate: which backend, and whether its speed was measured or calibrated. */
 export function timeEstimate(cost: SweepCost, device: DeviceSpeed): TimeEstimate {
-  const seconds = device.backend
-    ? secondsAt(cost, device.speed?.flopsPerSec ?? null, workersOn(device.backend))
-    : null;
+  const seconds = secondsOn(cost, device);
   if (seconds !== null && device.speed) {
     const rate = `${si(device.speed.flopsPerSec)} FLOP/s`;
     const note =

@@ -1,7 +1,7 @@
 // Time a preset or an experiment will take on this device, and whether to ask before starting it.
-import { presetSpec, secondsAt, sweepCost, type Spec } from '../spec';
+import { presetSpec, sweepCost, type Spec } from '../spec';
 import { duration } from './format';
-import { workersOn, type DeviceSpeed } from './speed';
+import { secondsOn, type DeviceSpeed } from './speed';
 
 /** Above this estimate, Run asks first and suggests the toy variant or a GPU. */
 export const LONG_RUN_SEC = 3600;
@@ -9,8 +9,7 @@ export const LONG_RUN_SEC = 3600;
 /** Seconds the whole sweep should take at this device's stored training speed (null when unknown). */
 export function sweepSeconds(spec: Spec, device: DeviceSpeed): number | null {
   const cost = sweepCost(spec);
-  if (!cost || !device.backend) return null;
-  return secondsAt(cost, device.speed?.flopsPerSec ?? null, workersOn(device.backend));
+  return cost ? secondsOn(cost, device) : null;
 }
 
 /** "about 60 h on wasm", or what the page knows instead. */

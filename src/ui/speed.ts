@@ -1,6 +1,6 @@
 // The training speed of this device, kept per backend so the editor can turn FLOPs into time.
 import { createSubscriber } from 'svelte/reactivity';
-import { specFlopsPerToken, type Spec } from '../spec';
+import { secondsAt, specFlopsPerToken, type Spec, type SweepCost } from '../spec';
 import { setPath } from '../util/paths';
 import type { SweepState } from '../runner/types';
 import { poolSize } from '../runner/workers/pool';
@@ -21,9 +21,13 @@ export interface Speed {
 }
 
 /** What the editor's estimate needs to know about this device. */
-/** Engine workers a sweep runs on this device's backend (one per core on wasm): the estimates share work among them. */
-export function workersOn(backend: string): number {
-  return poolSize(backend, globalThis.navigator?.hardwareConcurrency ?? 1);
+/**
+ * Seconds a sweep of this cost takes at this device's stored speed, its stages shared among the
+ * engine workers the runner will start (null without a backend or a speed).
+ */
+export function secondsOn(cost: SweepCost, device: DeviceSpeed): number | null {
+  if (!device.backend) return null;
+  return secondsAt(cost, device.speed?.flopsPerSec ?? null, poolSize(device.backend));
 }
 
 export interface DeviceSpeed {

@@ -2,15 +2,10 @@
 import { afterEach, beforeEach, describe, expect, test, vi } from 'vitest';
 import { presetSpec, secondsAt, specFlopsPerToken, sweepCost } from '../../src/spec';
 import type { SweepState } from '../../src/runner/types';
-import {
-  recordCalibration,
-  recordSpeed,
-  speedOf,
-  workersOn,
-  type DeviceSpeed,
-} from '../../src/ui/speed';
+import { recordCalibration, recordSpeed, speedOf, type DeviceSpeed } from '../../src/ui/speed';
 import { calibrationPlan, Calibrator, type BenchWorker } from '../../src/ui/calibrate';
 import { timeEstimate } from '../../src/ui/cost';
+import { poolSize } from '../../src/runner/workers/pool';
 
 const KEY = 'lima-lab:speed';
 
@@ -229,7 +224,7 @@ describe('the background calibration', () => {
 describe('the estimate’s time line', () => {
   const cost = sweepCost(presetSpec('plateau-toy'))!;
   // The FLOP/s at which the sweep takes 4 min on this machine's pool of wasm workers.
-  const total = secondsAt(cost, 1, workersOn('wasm'))!;
+  const total = secondsAt(cost, 1, poolSize('wasm'))!;
   const at = (device: Partial<DeviceSpeed>) =>
     timeEstimate(cost, { backend: 'wasm', speed: null, calibrating: false, ...device });
 

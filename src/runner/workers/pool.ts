@@ -1,7 +1,10 @@
 // Lends a fixed set of engines to the stages that need one, the most urgent waiting stage first.
 
-/** How many engine workers a device runs at once: one per core on the CPU backends, one on a GPU. */
-export function poolSize(backend: string, cores: number): number {
+/** How many engine workers a device runs at once: one per core (this device's, by default) on the CPU backends, one on a GPU. */
+export function poolSize(
+  backend: string,
+  cores = globalThis.navigator?.hardwareConcurrency ?? 1,
+): number {
   // A GPU is one queue: a second worker would only split it. On wasm and cpu each worker runs one
   // thread (see `Engine.threads`), so one per core uses every core without oversubscribing them;
   // four is where the memory of four models starts to matter more than a fifth core.
