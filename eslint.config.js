@@ -7,7 +7,7 @@ import svelteConfig from './svelte.config.js';
 
 export default ts.config(
   // Dot folders and files at the top are local scratch, caches and build output, never shipped.
-  { ignores: ['dist/', 'node_modules/', 'bench-results/', '.*/**', '.*.mjs'] },
+  { ignores: ['dist/', 'node_modules/', 'bench-results/', 'gpu-pack/', '.*/**', '.*.mjs'] },
   js.configs.recommended,
   ...ts.configs.recommended,
   ...svelte.configs.recommended,

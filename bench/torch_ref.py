@@ -2,10 +2,11 @@
 src/train/adamw.ts, the batch of src/engine/bench.ts. Prints tokens/s per preset, to set beside
 `npm run bench` and the Node GPU bench on the same machine.
 
-    python3 bench/torch_ref.py [--presets toy,small,base,7b-proxy] [--batch 16] [--steps 10] [--device cuda]
+    python3 bench/torch_ref.py [--presets toy,small,base,7b-proxy] [--batch 16] [--steps 10] [--device cuda] [--json out.json]
 """
 
 import argparse
+import json
 import math
 import time
 
@@ -149,6 +150,16 @@ def bench(preset, batch, steps, device):
         f"  {batch * t * 1000 / ms:10.0f} tokens/s  loss {loss:.4f}",
         flush=True,
     )
+    return dict(
+        preset=preset,
+        device=device,
+        params=params,
+        batchSize=batch,
+        seqLen=t,
+        msPerStep=ms,
+        tokensPerSec=batch * t * 1000 / ms,
+        finalLoss=loss,
+    )
 
 
 def main():
@@ -157,13 +168,16 @@ def main():
     ap.add_argument("--batch", type=int, default=16)
     ap.add_argument("--steps", type=int, default=10)
     ap.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
+    ap.add_argument("--json", help="also write the rows here, for the Node GPU bench's --torch")
     a = ap.parse_args()
     torch.backends.cuda.matmul.allow_tf32 = False  # fp32, as WebGPU computes
     torch.backends.cudnn.allow_tf32 = False
     if a.device.startswith("cuda"):
         print(f"device: {torch.cuda.get_device_name()} · torch {torch.__version__}")
-    for p in a.presets.split(","):
-        bench(p, a.batch, a.steps, a.device)
+    rows = [bench(p, a.batch, a.steps, a.device) for p in a.presets.split(",")]
+    if a.json:
+        with open(a.json, "w") as f:
+            json.dump(rows, f, indent=2)
 
 
 if __name__ == "__main__":

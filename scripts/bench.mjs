@@ -6,6 +6,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { createServer } from 'vite';
 import { launchChromium } from './chromium.mjs';
+import gpuPlan from '../bench/gpu-plan.json' with { type: 'json' };
 
 /** What fits in a few minutes on a 2-core CPU; a hardware GPU adds the larger presets. */
 const PLAN = {
@@ -26,12 +27,7 @@ const PLAN = {
     { preset: 'toy', steps: 10, layout: 'packed', rounds: 3 },
     { preset: 'toy', steps: 10, layout: 'padded', rounds: 3 },
   ],
-  webgpuHardware: [
-    { preset: 'toy', batchSize: 16, steps: 10, rounds: 3 },
-    { preset: 'small', batchSize: 16, steps: 10 },
-    { preset: 'base', batchSize: 16, steps: 5 },
-    { preset: '7b-proxy', batchSize: 16, steps: 5 },
-  ],
+  webgpuHardware: gpuPlan.webgpu,
 };
 
 const server = await createServer({

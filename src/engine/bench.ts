@@ -94,6 +94,8 @@ export async function benchTraining(o: {
   preset: ModelPresetName;
   batchSize: number;
   steps: number;
+  /** Untimed steps first (shaders compile, caches fill); 2 unless a slow backend cannot afford them. */
+  warmup?: number;
   kernels?: Kernels;
   peakGflops?: number;
 }): Promise<TrainBench> {
@@ -107,7 +109,7 @@ export async function benchTraining(o: {
   try {
     let peakBytes = 0;
     let loss = NaN;
-    for (let i = 0; i < 2; i++) loss = (await trainer.step(batch, 1e-3)).loss; // shaders, caches
+    for (let i = 0; i < (o.warmup ?? 2); i++) loss = (await trainer.step(batch, 1e-3)).loss;
     const t0 = performance.now();
     for (let i = 0; i < o.steps; i++) {
       loss = (await trainer.step(batch, 1e-3)).loss;
