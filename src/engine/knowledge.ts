@@ -39,13 +39,22 @@ export interface Probe {
   prompt: string;
   fact: string;
   attribute: Attribute;
+  /** Asked probes: the person asked about, whom an answer may name (no other person). */
+  person?: string;
 }
 
-/** A probe with its prompt encoded once, the length of its fact in tokens, and its chance level. */
+/**
+ * Tokens an asked probe may spend beyond its fact: a base pretrained on sentence answers restates
+ * the name and a verb phrase first ("Brudran Garse was born in …"), a plain one answers at once.
+ */
+const SENTENCE_TOKENS = 24;
+
+/** A probe with its prompt encoded once, the tokens its answer may take, and its chance level. */
 interface Encoded {
   ids: Int32Array;
   fact: string;
-  factTokens: number;
+  person?: string;
+  answerTokens: number;
   chance: number;
 }
 
@@ -53,10 +62,35 @@ interface Encoded {
 const chanceOf = (probes: readonly Encoded[]) =>
   probes.reduce((a, p) => a + p.chance, 0) / Math.max(1, probes.length);
 
-/** Greedy continuations of the prompts; a fact counts when the continuation starts with it. */
-async function recall(model: Llama, tok: Tokenizer, probes: readonly Encoded[]): Promise<number> {
+/**
+ * Whether an answer to an asked probe states its fact: the fact as whole words in the answer's
+ * first line, which names no person but the asked one. A plain answer ("Goneby.") and a sentence
+ * that restates the name ("Brudran Garse works in Goneby.") count; "16 August 1971" does not
+ * state "6 August 1971", and another person's value under their name is not this person's.
+ */
+export function statesFact(
+  answer: string,
+  fact: string,
+  person: string,
+  names: readonly string[],
+): boolean {
+  const line = answer.trimStart().split('\n')[0]!;
+  const escaped = fact.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  if (!new RegExp(`(^|\\W)${escaped}(\\W|$)`).test(line)) return false;
+  return names.every((n) => n === person || !line.includes(n));
+}
+
+/**
+ * Greedy continuations of the prompts. In-biography probes count a fact when the continuation
+ * starts with it; asked probes (with a person) when the answer states it (`statesFact`).
+ */
+async function recall(
+  model: Llama,
+  tok: Tokenizer,
+  probes: readonly Encoded[],
+  names: readonly string[],
+): Promise<number> {
   if (probes.length === 0) return 0;
-  const longest = Math.max(...probes.map((p) => p.factTokens));
   const gens = await generate(
     model,
     probes.map((p) => p.ids),
@@ -64,14 +98,18 @@ async function recall(model: Llama, tok: Tokenizer, probes: readonly Encoded[]):
       temperature: 0,
       topP: 1,
       repetitionPenalty: 1,
-      maxNewTokens: longest + 1,
+      maxNewTokens: Math.max(...probes.map((p) => p.answerTokens)),
       stopIds: [],
       seed: 0,
     },
   );
-  return gens.filter((g, i) =>
-    tok.decode(Array.from(g.ids)).trimStart().startsWith(probes[i]!.fact),
-  ).length;
+  return gens.filter((g, i) => {
+    const p = probes[i]!;
+    const text = tok.decode(Array.from(g.ids));
+    return p.person === undefined
+      ? text.trimStart().startsWith(p.fact)
+      : statesFact(text, p.fact, p.person, names);
+  }).length;
 }
 
 /**
@@ -84,10 +122,12 @@ function fitting(model: Llama, tok: Tokenizer, world: World, probes: readonly Pr
     .map((p) => ({
       ids: Int32Array.from([tok.special.bos, ...tok.encode(p.prompt)]),
       fact: p.fact,
-      factTokens: tok.encode(` ${p.fact}`).length,
+      person: p.person,
+      answerTokens:
+        tok.encode(` ${p.fact}`).length + 1 + (p.person === undefined ? 0 : SENTENCE_TOKENS),
       chance: valueShare(world, p.attribute, p.fact),
     }))
-    .filter((p) => p.ids.length + p.factTokens + 1 <= model.cfg.blockSize);
+    .filter((p) => p.ids.length + p.answerTokens <= model.cfg.blockSize);
 }
 
 /**
@@ -106,12 +146,13 @@ export async function knowledgeProbe(
   const inBio = fitting(model, tok, world, probePrompts(world, docs));
   const asked = fitting(model, tok, world, askedPrompts(world));
   const zero = await zeroShot(model, tok, world, spec);
+  const names = world.people.map((p) => p.name);
   return {
-    recalled: await recall(model, tok, inBio),
+    recalled: await recall(model, tok, inBio, names),
     total: inBio.length,
     chance: chanceOf(inBio),
     asked: {
-      recalled: await recall(model, tok, asked),
+      recalled: await recall(model, tok, asked, names),
       total: asked.length,
       chance: chanceOf(asked),
     },
@@ -166,6 +207,7 @@ export function askedPrompts(world: World, people = PEOPLE): Probe[] {
         prompt: `Q: ${ASK[a].direct(p.name)}\nA:`,
         fact: p[a],
         attribute: a,
+        person: p.name,
       })),
     );
 }

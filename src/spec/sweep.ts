@@ -37,13 +37,14 @@ export const SWEEPABLE_PATHS: readonly string[] = Object.entries(SECTIONS)
 
 /**
  * A version of each stage's code: bumped when a stage computes something else from the same spec
- * (data 2: the tokenizer's dummy prefix changes every token; fine-tuning 2: several examples
- * packed per row; eval 2: prompts are no longer cut), so no
+ * (data 2: the tokenizer's dummy prefix changes every token; pretraining 2: the asked knowledge
+ * probe reads sentence answers; fine-tuning 2: several examples packed per row; eval 2: prompts
+ * are no longer cut), so no
  * result cached from the old code is shown as the new one's.
  */
 export const STAGE_CODE: Record<Exclude<Stage, 'world'>, number> = {
   data: 2,
-  pretrain: 1,
+  pretrain: 2,
   finetune: 2,
   eval: 2,
 };

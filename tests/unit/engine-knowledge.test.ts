@@ -3,12 +3,13 @@ import { describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-wasm';
 import { buildWorld, pretrainCorpus, ATTRIBUTES } from '../../src/world';
-import { knowledgeProbe, probePrompts } from '../../src/engine/knowledge';
+import { knowledgeProbe, probePrompts, statesFact } from '../../src/engine/knowledge';
 import { Tokenizer } from '../../src/data/tokenizer';
 import { packBlocks } from '../../src/data/batches';
 import { batchFromRows } from '../../src/engine/data';
 import { freshTrainer } from '../../src/train/step';
 import type { ModelConfig } from '../../src/model/llama';
+import { ASK } from '../../src/world/templates';
 import { specWith } from './world-helpers';
 
 const spec = specWith({ world: { people: 40, procedures: 2 }, data: { augmentation: 1 } });
@@ -28,6 +29,23 @@ describe('knowledge probe', () => {
         true,
       );
     }
+  });
+
+  it('reads an asked answer as a plain value or a sentence, on its first line, about the asked person only', () => {
+    const names = ['Brudran Garse', 'Kotre Kaham'];
+    const asked = (answer: string, fact: string) =>
+      statesFact(answer, fact, 'Brudran Garse', names);
+    expect(asked(' Goneby.\nQ: Where', 'Goneby')).toBe(true);
+    expect(asked(' Brudran Garse works in Goneby.', 'Goneby')).toBe(true);
+    expect(asked(' She was born on 6 August 1971.', '6 August 1971')).toBe(true);
+    // Whole words only: a longer date is another date.
+    expect(asked(' 16 August 1971.', '6 August 1971')).toBe(false);
+    expect(asked(' Gonebyton.', 'Goneby')).toBe(false);
+    // Another person's value under their name is not the asked person's.
+    expect(asked(' Kotre Kaham works in Goneby.', 'Goneby')).toBe(false);
+    // Only the answer's first line: what follows is the base running on into another document.
+    expect(asked(' Brehon Works.\nBrudran Garse works in Goneby.', 'Goneby')).toBe(false);
+    expect(asked(' University of Gesa.', 'University of Gesa')).toBe(true);
   });
 
   it('counts every fact of a memorised biography as recalled, and none for an untrained model', async () => {
@@ -68,16 +86,20 @@ describe('knowledge probe', () => {
       12,
     );
     // A context too short for most prompts asks only those that fit, and no prompt is cut.
-    const tiny = freshTrainer({ ...cfg, blockSize: 36 }, 3);
+    const tiny = freshTrainer({ ...cfg, blockSize: 56 }, 3);
     const short = await knowledgeProbe(tiny.trainer.model, tok, world, docs, spec);
     expect(short.asked!.total).toBeGreaterThan(0);
     expect(short.asked!.total).toBeLessThan(before.asked!.total);
     expect(short.zeroShot?.n ?? 0).toBeLessThan(60);
     tiny.release();
     untrained.release();
-    // One biography, packed as in pretraining and repeated until it is learned by heart.
+    // One biography and its person's questions answered in sentences that restate the name (the
+    // `sentence` Q&A format), packed as in pretraining and repeated until learned by heart.
+    const qa = ATTRIBUTES.map(
+      (a) => `Q: ${ASK[a].direct(person.name)}\nA: ${person.name}: ${person[a]}.`,
+    );
     const rows = packBlocks(
-      Array.from({ length: 8 }, () => tok.encode(bio)),
+      Array.from({ length: 8 }, () => [bio, ...qa].map((d) => tok.encode(d))).flat(),
       cfg.blockSize,
       tok.special.bos,
     );
@@ -87,10 +109,10 @@ describe('knowledge probe', () => {
       const picks = Array.from({ length: 4 }, (_, k) => (i * 4 + k) % n);
       await trainer.step(batchFromRows(rows, null, picks, cfg.blockSize, cfg.blockSize), 1e-2);
     }
-    expect(await knowledgeProbe(trainer.model, tok, world, docs, spec)).toMatchObject({
-      recalled: 6,
-      total: 6,
-    });
+    const after = await knowledgeProbe(trainer.model, tok, world, docs, spec);
+    expect(after).toMatchObject({ recalled: 6, total: 6 });
+    // Asked in a fresh context, the memorised person's six facts, read from sentence answers.
+    expect(after.asked!.recalled).toBe(6);
     release();
   }, 60_000);
 });

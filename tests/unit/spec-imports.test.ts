@@ -111,15 +111,15 @@ describe('share links', () => {
 
 describe('stage hashes', () => {
   test('without imports the ids are stable (pinned: a change here drops every cached stage)', () => {
-    // Last changed by stage code versions (data 2, fine-tune 2, eval 2) and the spec v2 knobs.
+    // Last changed by stage code versions (data 2, pretrain 2, fine-tune 2, eval 2) and the spec v2 knobs.
     expect(stageIds(defaultSpec())).toEqual({
       world: '308bb7b5ecde939e',
       data: '949e530f75e9a0f1',
-      pretrain: '3bbb70443af02d1f',
-      finetune: '21c87fc023d8a9cf',
-      eval: 'ae64e5d5fc167825',
+      pretrain: '72f65d94467acbf4',
+      finetune: '5dc890432dfe86aa',
+      eval: '33e43bd858422f37',
     });
-    expect(stageIds(presetSpec('plateau-toy')).eval).toBe('fb7ebeeb2a50536d');
+    expect(stageIds(presetSpec('plateau-toy')).eval).toBe('400aec9c9709d302');
   });
 
   test('an imported corpus changes the data stage and everything after it, by content only', () => {
