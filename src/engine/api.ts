@@ -199,6 +199,6 @@ export interface EngineApi {
   ): Promise<TrainResult>;
   /** Evaluates a fine-tuned model, or (for in-context methods) the base model with a prompt. */
   evaluate(spec: Spec, data: DataArtifact, model: Checkpoint, hooks: Hooks): Promise<EvalResult>;
-  /** Pause, resume or cancel the stage in progress; takes effect within one step. */
+  /** Pause, resume or cancel the stage in progress and those after it, or reset for a new sweep; acts within one step. */
   control(command: Control): void;
 }

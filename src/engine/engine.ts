@@ -142,7 +142,7 @@ export class Engine implements EngineApi {
     hooks: Hooks,
     planOf: (cfg: ModelConfig) => StagePlan,
   ): Promise<TrainResult> {
-    this.ctl.reset();
+    this.ctl.begin();
     const t0 = performance.now();
     const backend = await this.useBackend(spec);
     const cfg = modelConfig(spec);
@@ -361,7 +361,7 @@ export class Engine implements EngineApi {
     checkpoint: Checkpoint,
     hooks: Hooks,
   ): Promise<EvalResult> {
-    this.ctl.reset();
+    this.ctl.begin();
     const t0 = performance.now();
     const backend = await this.useBackend(spec);
     const stageId = stageIds(spec).eval;

@@ -130,6 +130,9 @@ export class Executor {
    * Independent stages (the fine-tunes and evaluations of different runs) run at once, one per engine.
    */
   async run(plan: SweepPlan, statuses: Map<string, StagePlanStatus>): Promise<void> {
+    // The engines may carry an earlier sweep's cancel or pause: this sweep starts from neither.
+    this.tell('reset');
+    if (this.paused) this.tell('pause');
     const files = await loadImports(this.store, neededImports(plan, statuses));
     await Promise.all(this.pool.items.map((engine) => engine.useImports(files)));
     const byId = new Map(plan.stages.map((s) => [s.stageId, s]));
@@ -206,7 +209,7 @@ export class Executor {
       const resume = isTraining(s.stage) ? await this.store.getCheckpoint(s.stageId) : undefined;
       const resumeFrom = resume?.kind === 'partial' ? resume.checkpoint : null;
       this.o.onEvent({ type: 'stage-start', stageId: s.stageId, resumedFrom: resumeFrom?.step });
-      const hooks = this.hooks(s, engine);
+      const hooks = this.hooks(s);
       this.store.pinned.add(s.stageId);
       try {
         if (s.stage === 'pretrain') {
@@ -259,17 +262,10 @@ export class Executor {
     if (left <= 0) this.models.delete(stageId);
   }
 
-  /**
-   * A stage's hooks. A command sent while its engine was between stages is lost when the next stage
-   * starts, so progress from a stage that should be stopped or paused sends the command again.
-   */
-  private hooks(s: PlannedStage, engine: EngineLike): Hooks {
+  /** A stage's hooks: progress to the sweep's events, partial checkpoints to the store. */
+  private hooks(s: PlannedStage): Hooks {
     const hooks: Hooks = {
-      onProgress: (progress) => {
-        if (this.cancelled || this.stopping) void engine.control('cancel');
-        else if (this.paused) void engine.control('pause');
-        this.o.onEvent({ type: 'progress', stageId: s.stageId, progress });
-      },
+      onProgress: (progress) => this.o.onEvent({ type: 'progress', stageId: s.stageId, progress }),
       onCheckpoint: isTraining(s.stage)
         ? async (c) => {
             await this.store.putCheckpoint(s.stage as 'pretrain' | 'finetune', 'partial', c);
@@ -330,7 +326,7 @@ export class Executor {
     return this.withEngine(s, async (engine) => {
       this.o.onEvent({ type: 'stage-start', stageId: s.stageId });
       try {
-        const data = await engine.buildData(s.spec, this.hooks(s, engine));
+        const data = await engine.buildData(s.spec, this.hooks(s));
         await this.saveStage({
           stageId: s.stageId,
           stage: 'data',

@@ -1,4 +1,4 @@
-// Pause, resume and cancel of a running stage: checked once per step, so a command acts within one step.
+// Pause, resume and cancel of an engine's stages: checked once per step, so a command acts within one step.
 import type { Control } from './types';
 
 import { CancelledError } from '../util/cancel';
@@ -11,10 +11,15 @@ export class StageControl {
   private wake: (() => void) | null = null;
   private fault: string | null = null;
 
+  /**
+   * A command holds until another undoes it, across stages: a sweep paused or cancelled while this
+   * engine sat between two stages starts its next one paused or cancelled.
+   */
   command(c: Control): void {
     if (c === 'pause') this.paused = true;
     else if (c === 'resume') this.paused = false;
-    else this.cancelled = true;
+    else if (c === 'cancel') this.cancelled = true;
+    else this.paused = this.cancelled = false;
     if (c !== 'pause') {
       this.wake?.();
       this.wake = null;
@@ -28,10 +33,8 @@ export class StageControl {
     this.wake = null;
   }
 
-  /** A fresh stage starts neither paused, cancelled nor failed. */
-  reset(): void {
-    this.paused = false;
-    this.cancelled = false;
+  /** A fresh stage starts without the last one's fault (its lost device); commands still hold. */
+  begin(): void {
     this.fault = null;
   }
 

@@ -24,5 +24,8 @@ export interface LossPoint {
   tokens: number;
 }
 
-/** A command to the stage in progress; it acts within one step. */
-export type Control = 'pause' | 'resume' | 'cancel';
+/**
+ * A command to the engine's stages; it acts within one step. Pause and cancel also hold for the
+ * stages that start after them, until `resume` or `reset` (a new sweep: neither paused nor cancelled).
+ */
+export type Control = 'pause' | 'resume' | 'cancel' | 'reset';

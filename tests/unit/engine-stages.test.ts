@@ -103,6 +103,35 @@ describe('engine stages', () => {
     expect(resumed.lossCurve).toEqual(full.lossCurve);
   });
 
+  it('a pause or cancel sent between stages holds for the next stage, until resume or reset', async () => {
+    const engine = new Engine();
+    const s = spec();
+    const data = await engine.buildData(s, hooks());
+    // Paused while idle (the sweep paused as this engine finished a stage): the next stage takes
+    // no step until it is resumed, then trains to the end.
+    engine.control('pause');
+    const progress: Progress[] = [];
+    const pre = engine.pretrain(s, data, null, hooks(progress));
+    await new Promise((r) => setTimeout(r, 400));
+    expect(progress.filter((p) => p.step > 0)).toEqual([]);
+    engine.control('resume');
+    expect((await pre).lossCurve).toHaveLength(12);
+    // Cancelled while idle: the next stage stops at once; a new sweep's reset clears it.
+    engine.control('cancel');
+    await expect(engine.pretrain(s, data, null, hooks())).rejects.toThrow(/cancel/i);
+    engine.control('reset');
+    const moved: Progress[] = [];
+    const again = engine.pretrain(s, data, null, {
+      ...hooks(moved),
+      onProgress: (p) => {
+        moved.push(p);
+        if (p.step === 2) engine.control('cancel');
+      },
+    });
+    await expect(again).rejects.toThrow(/cancel/i);
+    expect(Math.max(...moved.map((p) => p.step))).toBeGreaterThanOrEqual(2);
+  });
+
   it('refuses a model too large for the device before training, saying what fits', () => {
     // A GPU with 256 MiB buffers: the adapter limits a real probe reports.
     const report: BackendReport = {
