@@ -60,9 +60,11 @@ const isTraining = (s: PlanStage): s is 'pretrain' | 'finetune' =>
 
 export class Executor {
   private paused = false;
-  private cancelled = false;
-  /** Set when a stage fails: the stages still running stop, and no other starts. */
-  private stopping = false;
+  /**
+   * Set when the sweep stops: cancelled (no failure), or by its first failing stage, whose error
+   * is what the sweep reports. Either way the stages still running stop and no other starts.
+   */
+  private stopped: { failure: unknown } | null = null;
   private waiters: (() => void)[] = [];
   private readonly pool: Pool<EngineLike>;
   private readonly data = new Map<string, Promise<DataArtifact>>();
@@ -70,10 +72,8 @@ export class Executor {
   private readonly records = new Map<string, StageRecord>();
   /** Final weights computed this session that a stage still to run reads, by stage id. */
   private readonly models = new Map<string, Checkpoint>();
-  /** How many stages still to run read each training stage's weights. */
-  private readers = new Map<string, number>();
-  /** Each stage's place in the queue for an engine (see stageQueue). */
-  private rank = new Map<string, number>();
+  /** Each stage's place in the queue for an engine, and how many stages to run read its weights. */
+  private queue: ReturnType<typeof stageQueue> = { rank: new Map(), readers: new Map() };
 
   /** One engine, or several (a pool of workers) that compute independent stages at once. */
   constructor(
@@ -100,15 +100,13 @@ export class Executor {
   }
 
   cancel(): void {
-    this.cancelled = true;
-    this.wakeAll();
-    this.tell('cancel');
+    this.stop(null);
   }
 
-  /** After a failure: what still runs is cancelled (the failure is what the sweep reports). */
-  private stopRest(): void {
-    if (this.stopping) return;
-    this.stopping = true;
+  /** Cancels what still runs; the first stop says why (a user's cancel, or a stage's failure). */
+  private stop(failure: unknown): void {
+    if (this.stopped) return;
+    this.stopped = { failure };
     this.wakeAll();
     this.tell('cancel');
   }
@@ -119,9 +117,8 @@ export class Executor {
 
   /** Before a stage: waits while paused, stops when cancelled. */
   private async gate(): Promise<void> {
-    while (this.paused && !this.cancelled && !this.stopping)
-      await new Promise<void>((r) => this.waiters.push(r));
-    if (this.cancelled || this.stopping) throw new CancelledError();
+    while (this.paused && !this.stopped) await new Promise<void>((r) => this.waiters.push(r));
+    if (this.stopped) throw new CancelledError();
   }
 
   /**
@@ -136,9 +133,7 @@ export class Executor {
     const files = await loadImports(this.store, neededImports(plan, statuses));
     await Promise.all(this.pool.items.map((engine) => engine.useImports(files)));
     const byId = new Map(plan.stages.map((s) => [s.stageId, s]));
-    const queue = stageQueue(plan, statuses);
-    this.rank = queue.rank;
-    this.readers = queue.readers;
+    this.queue = stageQueue(plan, statuses);
     const results = new Map<string, Promise<unknown>>();
     const ensure = (s: PlannedStage): Promise<unknown> => {
       let p = results.get(s.stageId);
@@ -165,7 +160,6 @@ export class Executor {
       }
       todo.push(run);
     }
-    let failure: unknown = null;
     await Promise.all(
       todo.map(async (run) => {
         try {
@@ -173,19 +167,17 @@ export class Executor {
           this.o.onEvent({ type: 'run-done', result: await this.assemble(run) });
         } catch (e) {
           if (isCancelled(e)) return;
-          failure ??= e;
           this.o.onEvent({ type: 'run-failed', runId: run.id, error: (e as Error).message });
-          this.stopRest();
+          this.stop(e);
         }
       }),
     );
-    if (this.cancelled) throw new CancelledError();
-    if (failure) throw failure;
+    if (this.stopped) throw this.stopped.failure ?? new CancelledError();
   }
 
   /** An engine for one stage, once one is free and the sweep is neither paused nor stopped. */
   private withEngine<T>(s: PlannedStage, f: (engine: EngineLike) => Promise<T>): Promise<T> {
-    return this.pool.use(this.rank.get(s.stageId) ?? 0, async (engine) => {
+    return this.pool.use(this.queue.rank.get(s.stageId) ?? 0, async (engine) => {
       await this.gate();
       return f(engine);
     });
@@ -242,7 +234,7 @@ export class Executor {
 
   /** Says a stage failed (or was stopped), and gives what the sweep should throw for it. */
   private stageFailed(stageId: string, e: unknown): unknown {
-    const cancelled = this.cancelled || this.stopping || isCancelled(e);
+    const cancelled = this.stopped !== null || isCancelled(e);
     this.o.onEvent({ type: 'stage-failed', stageId, error: (e as Error).message, cancelled });
     return cancelled ? new CancelledError() : e;
   }
@@ -257,8 +249,8 @@ export class Executor {
 
   /** A model no stage still to run reads leaves memory (the store keeps it). */
   private doneReading(stageId: string): void {
-    const left = (this.readers.get(stageId) ?? 1) - 1;
-    this.readers.set(stageId, left);
+    const left = (this.queue.readers.get(stageId) ?? 1) - 1;
+    this.queue.readers.set(stageId, left);
     if (left <= 0) this.models.delete(stageId);
   }
 
@@ -278,7 +270,7 @@ export class Executor {
   /** Weights first, then the result: a crash in between leaves a result whose weights can be recomputed. */
   private async finishTraining(s: PlannedStage, r: TrainResult): Promise<void> {
     const stage = s.stage as 'pretrain' | 'finetune';
-    if ((this.readers.get(s.stageId) ?? 0) > 0) this.models.set(s.stageId, r.checkpoint);
+    if ((this.queue.readers.get(s.stageId) ?? 0) > 0) this.models.set(s.stageId, r.checkpoint);
     await this.store.putCheckpoint(stage, 'final', r.checkpoint);
     const record: TrainRecord = {
       stageId: s.stageId,
@@ -348,7 +340,7 @@ export class Executor {
     const rec = await this.store.getCheckpoint(stageId);
     if (rec?.kind !== 'final')
       throw new Error(`the ${kind} weights ${stageId.slice(0, 8)} are missing from storage`);
-    if ((this.readers.get(stageId) ?? 0) > 1) this.models.set(stageId, rec.checkpoint);
+    if ((this.queue.readers.get(stageId) ?? 0) > 1) this.models.set(stageId, rec.checkpoint);
     return rec.checkpoint;
   }
 
