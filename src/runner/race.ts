@@ -3,6 +3,7 @@ import * as v from 'valibot';
 import { resolveModel, type Spec } from '../spec';
 import type { BackendName, BackendReport } from '../engine/api';
 import type { SweepPlan } from './plan';
+import { poolSize } from './workers/pool';
 import { startProbeWorker } from './workers/start';
 
 /** The backends a race compares: cpu is never faster than wasm, so it only serves where wasm is missing. */
@@ -112,7 +113,8 @@ function outcomesText(report: BackendReport, wasm: Outcome, webgpu: Outcome): st
   return `${part('wasm', wasm)} and ${part(`the GPU (${gpuName(report)})`, webgpu)}`;
 }
 
-function shapeText(spec: Spec): string {
+/** "B16×T128": the batch a race times, in sequences × tokens. */
+export function shapeText(spec: Spec): string {
   return `B${spec.pretrain.batchSize}×T${resolveModel(spec).blockSize}`;
 }
 
@@ -202,6 +204,11 @@ export function raceSpecOf(plan: Pick<SweepPlan, 'spec' | 'stages'>): Spec {
     null,
   );
   return most?.spec ?? plan.spec;
+}
+
+/** The wasm threads one engine worker runs: one each when a pool of `workers` shares the cores (runner.ts). */
+export function raceThreads(workers = poolSize('wasm')): number | undefined {
+  return workers > 1 ? 1 : undefined;
 }
 
 /** The page's localStorage, or null where it is missing or refused (the race then runs every time). */

@@ -9,7 +9,14 @@ import { Executor, type ExecEvent } from './execute';
 import { isCancelled } from '../util/cancel';
 import { neededImports } from './imports';
 import { planSweep, type SweepPlan } from './plan';
-import { chooseAuto, measureInWorker, pageStorage, raceSpecOf, type AutoChoice } from './race';
+import {
+  chooseAuto,
+  measureInWorker,
+  pageStorage,
+  raceSpecOf,
+  raceThreads,
+  type AutoChoice,
+} from './race';
 import { resultsFileOf } from './results';
 import {
   applyEvent,
@@ -111,15 +118,14 @@ export class SweepRunner implements Runner {
 
   /** `backend: auto`: wasm against a hardware GPU on this sweep's model, timed or cached (race.ts). */
   private chooseAuto(plan: SweepPlan, report: BackendReport): Promise<AutoChoice> {
-    const wasmWorkers = this.o.workers ?? poolSize('wasm');
     return chooseAuto({
       report,
       spec: raceSpecOf(plan),
       measure: measureInWorker,
       storage: pageStorage(),
       raceSoftware: this.o.raceSoftware,
-      // Each wasm worker of a pool runs one thread: time wasm as it will train.
-      threads: wasmWorkers > 1 ? 1 : undefined,
+      // Time wasm with the threads each worker of its pool will run.
+      threads: raceThreads(this.o.workers),
       onRace: (text) => this.set({ backendReason: text }),
     });
   }
