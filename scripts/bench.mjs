@@ -1,6 +1,7 @@
 // `npm run bench`: training speed of each preset on each backend, in a probe worker of headless Chromium.
-// Prints a table and writes bench-results/bench.json. MFU = achieved GFLOP/s ÷ the matmul peak of the
-// same backend measured in the same run. Kernels: "stock" = tfjs's own kernels and gradients (the baseline);
+// Prints what `backend: auto` chooses here for the toy model and why, then a table, and writes
+// bench-results/bench.json. MFU = achieved GFLOP/s ÷ the matmul peak of the same backend measured
+// in the same run. Kernels: "stock" = tfjs's own kernels and gradients (the baseline);
 // "fast" = transpose-free linear gradients and the depthwise attention product (bmm); "no-bmm" leaves
 // bmm out, so it earns its place by a ratio.
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -82,6 +83,20 @@ try {
     out.report = await probe.bench.probe('auto');
     out.wasmThreads = await probe.bench.wasmThreads();
     probe.terminate();
+    // What `backend: auto` would train the toy model on here, and why: the runner's own race,
+    // without its cache (a software adapter never races, so there it is the probe's choice).
+    {
+      const race = await import('/src/runner/race.ts');
+      const toy = m.parseSpec({ model: { preset: 'toy' }, backend: 'auto' });
+      const { backend, reason, how } = await race.chooseAuto({
+        report: out.report,
+        spec: toy.value,
+        measure: race.measureInWorker,
+        storage: null,
+        threads: race.raceThreads(),
+      });
+      out.auto = { backend, reason, how, shape: race.shapeText(toy.value) };
+    }
     // The same toy run with the threaded wasm build asked for one thread per core.
     {
       const { bench, terminate } = m.benchWorker();
@@ -185,6 +200,10 @@ try {
   );
   console.log(
     `wasm threads: default ${JSON.stringify(result.wasmThreads)}; asked for ${result.hardwareConcurrency}: ${JSON.stringify(result.wasmThreadsRequested)}`,
+  );
+  const a = result.auto;
+  console.log(
+    `auto-choice for the toy model (${a.shape}): ${a.backend}, ${a.how === 'probe' ? 'no race' : 'raced here'}: ${a.reason}`,
   );
   for (const p of result.peaks)
     console.log(

@@ -151,6 +151,7 @@ async function run(arg) {
       `${out.status}: ${out.runs} runs; stages computed ${out.computed}, from cache ${out.cached}, resumed ${out.resumed}; ` +
         `backend ${out.backend ?? '—'}${out.device ? ` (${out.device})` : ''}; ${((Date.now() - t0) / 1000).toFixed(0)} s`,
     );
+    if (out.backendReason) console.log(`why ${out.backend}: ${out.backendReason}`);
     const name = experiment.preset ?? `sweep-${out.file?.sweepId ?? 'unknown'}`;
     const shardName = out.file?.shard ? `-shard-${out.file.shard.k}of${out.file.shard.n}` : '';
     const file = opts.out ?? `results-${name}${shardName}.json`;
@@ -394,6 +395,7 @@ async function inPage(a) {
     resumed: c.reduce((n, x) => n + x.resumed, 0),
     backend: s.backend ?? results[0]?.backend ?? null,
     device: s.device,
+    backendReason: s.backendReason,
     table: runnerModule.formatTable(rows),
     // The same rule as the page's sentence under the charts and docs/RESULTS.md's verdicts.
     verdict: runnerModule.verdictText(

@@ -1,7 +1,7 @@
-// Training speed of each preset on the active backend, as a share of that backend's own matmul peak.
+// Training speed of a preset, or of an experiment's own model, on the active backend, as a share of that backend's own matmul peak.
 import * as tf from '@tensorflow/tfjs-core';
 import { getThreadsCount, setThreadsCount } from '@tensorflow/tfjs-backend-wasm';
-import { defaultSpec, type ModelPresetName } from '../spec';
+import { defaultSpec, type ModelPresetName, type Spec } from '../spec';
 import {
   configParamCount,
   modelConfig,
@@ -89,18 +89,29 @@ export function syntheticBatch(cfg: ModelConfig, B: number): Batch {
   };
 }
 
-export async function benchTraining(o: {
-  backend: BackendName;
-  preset: ModelPresetName;
-  batchSize: number;
-  steps: number;
-  /** Untimed steps first (shaders compile, caches fill); 2 unless a slow backend cannot afford them. */
-  warmup?: number;
-  kernels?: Kernels;
-  peakGflops?: number;
-}): Promise<TrainBench> {
+/** What a training bench times: a preset at the default spec's data settings, or an experiment's own model. */
+export type BenchModel =
+  | { preset: ModelPresetName; spec?: undefined }
+  | {
+      /** The experiment's model and vocabulary (`backend: auto` races on it, runner/race.ts). */
+      spec: Pick<Spec, 'model' | 'data'>;
+      preset?: undefined;
+    };
+
+/** Trains a fresh model on one synthetic batch: untimed steps (shaders, caches), then `steps` timed. */
+export async function benchTraining(
+  o: BenchModel & {
+    backend: BackendName;
+    batchSize: number;
+    steps: number;
+    /** Untimed steps first (shaders compile, caches fill); 2 unless a slow backend cannot afford them. */
+    warmup?: number;
+    kernels?: Kernels;
+    peakGflops?: number;
+  },
+): Promise<TrainBench> {
   await initBackend(o.backend);
-  const cfg = presetConfig(o.preset);
+  const cfg = o.spec ? modelConfig(o.spec) : presetConfig(o.preset);
   const T = cfg.blockSize;
   const B = o.batchSize;
   const batch = syntheticBatch(cfg, B);
@@ -120,7 +131,7 @@ export async function benchTraining(o: {
     const gflops = flopsPerStep / msPerStep / 1e6;
     return {
       backend: o.backend,
-      preset: o.preset,
+      preset: o.spec ? o.spec.model.preset : o.preset,
       kernels: o.kernels ?? 'fast',
       params: configParamCount(cfg),
       batchSize: B,

@@ -1,6 +1,6 @@
 // The sweep runner on the main thread: the store, the engine worker and one sweep's lifecycle (state: state.ts, tabs: tabs.ts).
 import type { Spec } from '../spec';
-import { DEVICE_LOST, type BackendName } from '../engine/api';
+import { DEVICE_LOST, type BackendName, type BackendReport } from '../engine/api';
 import { Store, requestPersistence } from '../store/store';
 import { MissingImportError } from '../spec';
 import { deviceOf } from '../engine/device';
@@ -9,6 +9,14 @@ import { Executor, type ExecEvent } from './execute';
 import { isCancelled } from '../util/cancel';
 import { neededImports } from './imports';
 import { planSweep, type SweepPlan } from './plan';
+import {
+  chooseAuto,
+  measureInWorker,
+  pageStorage,
+  raceSpecOf,
+  raceThreads,
+  type AutoChoice,
+} from './race';
 import { resultsFileOf } from './results';
 import {
   applyEvent,
@@ -45,6 +53,8 @@ export interface RunnerOptions {
   stallMs?: number;
   /** Engine workers to run at once; by default one per core on wasm and cpu, one on webgpu (workers/pool.ts). */
   workers?: number;
+  /** Tests only: let `auto` race a software GPU adapter too (the only kind a headless test has). */
+  raceSoftware?: boolean;
 }
 
 export class SweepRunner implements Runner {
@@ -78,7 +88,12 @@ export class SweepRunner implements Runner {
     const first = this.hosts[0].engine();
     await first.pin(backend ?? null);
     const report = await first.probe(plan.spec.backend);
-    const size = this.o.workers ?? poolSize(report.chosen);
+    const auto =
+      !backend && plan.spec.backend === 'auto' ? await this.chooseAuto(plan, report) : null;
+    // Every engine trains on the race's winner: a stage's id names no backend, so none differs.
+    const pinned = backend ?? (auto && auto.how !== 'probe' ? auto.backend : null);
+    const chosen = pinned ?? report.chosen;
+    const size = this.o.workers ?? poolSize(chosen);
     while (this.hosts.length < size) this.hosts.push(host());
     for (const extra of this.hosts.splice(size)) extra.terminate();
     const engines = this.hosts.map((h) => h.engine());
@@ -86,15 +101,33 @@ export class SweepRunner implements Runner {
     await Promise.all(
       engines.map(async (e) => {
         if (size > 1) await e.threads(1);
-        await e.pin(backend ?? null);
+        await e.pin(pinned);
       }),
     );
     this.set({
-      backend: report.chosen,
-      device: deviceOf(report.chosen, report, size),
+      backend: chosen,
+      device: deviceOf(chosen, report, size),
+      backendReason:
+        backend && backend !== plan.spec.backend
+          ? `${backend}, asked for instead of the spec's ${plan.spec.backend}`
+          : (auto?.reason ?? report.reason),
       workers: size,
     });
     return engines;
+  }
+
+  /** `backend: auto`: wasm against a hardware GPU on this sweep's model, timed or cached (race.ts). */
+  private chooseAuto(plan: SweepPlan, report: BackendReport): Promise<AutoChoice> {
+    return chooseAuto({
+      report,
+      spec: raceSpecOf(plan),
+      measure: measureInWorker,
+      storage: pageStorage(),
+      raceSoftware: this.o.raceSoftware,
+      // Time wasm with the threads each worker of its pool will run.
+      threads: raceThreads(this.o.workers),
+      onRace: (text) => this.set({ backendReason: text }),
+    });
   }
 
   private stopEngines(): void {

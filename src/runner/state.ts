@@ -43,6 +43,7 @@ export function idleState(): SweepState {
     backend: null,
     fallback: null,
     device: null,
+    backendReason: null,
     workers: 1,
     curves: {},
     results: {},

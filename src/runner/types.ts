@@ -116,6 +116,8 @@ export interface SweepState {
   fallback: 'wasm' | null;
   /** What runs the backend, e.g. "SIMD, 1 thread" for wasm or a GPU's name. */
   device: string | null;
+  /** Why this backend: what `auto` timed (runner/race.ts) or the probe's reason. */
+  backendReason: string | null;
   /** Engine workers computing independent stages at once (time left divides their work). */
   workers: number;
   /** Loss curves of training stages, keyed by stage id: live points (lr and tokens NaN) while running, the stored curve once done. */

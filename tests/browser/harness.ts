@@ -68,3 +68,28 @@ export async function loseEngineDevice(page: Page): Promise<void> {
     engine.backend.device.destroy();
   });
 }
+
+/**
+ * Starts an engine and a probe worker from the page once, and waits out the reload a cold Vite
+ * server may make while it pre-bundles their dependencies (it would destroy a long evaluate).
+ */
+export async function settle(page: Page): Promise<void> {
+  for (let i = 0; i < 4; i++) {
+    try {
+      await withModule(page, '/scripts/engine-client.ts', async (m) => {
+        for (const w of [m.engineWorker(), m.benchWorker()]) {
+          await (w.engine ?? w.bench).probe('auto');
+          w.terminate();
+        }
+        (globalThis as { settled?: boolean }).settled = true;
+      });
+      // A reload triggered by the workers' imports comes a moment later and clears the flag.
+      await page.waitForTimeout(2000);
+      if (await page.evaluate(() => (globalThis as { settled?: boolean }).settled === true)) return;
+    } catch {
+      // A reload picks up the dependencies Vite has just re-bundled ("Outdated Optimize Dep").
+      await page.reload({ waitUntil: 'load' });
+    }
+  }
+  throw new Error('the page kept reloading');
+}

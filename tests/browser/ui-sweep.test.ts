@@ -58,6 +58,10 @@ describe('a micro sweep in the page', () => {
     expect(await page.locator('[data-testid="stage-queue"] tr.done').count()).toBe(10);
     expect(await page.getByTestId('sweep-progress').getAttribute('value')).toBe('1');
     expect(await page.getByTestId('run-backend').textContent()).toMatch(/^(wasm|webgpu|cpu)$/);
+    // Why: here the only adapter is SwiftShader, which auto never races (runner/race.ts).
+    expect(await page.getByTestId('backend-reason').textContent()).toMatch(
+      /^\s*Why this backend: the only WebGPU adapter is a software one, slower than wasm/,
+    );
     // Training and validation lines, and the key that says dashed means held out.
     expect(
       await page.locator('[data-chart="loss-pretrain"] [data-testid="loss-line"]').count(),
