@@ -32,6 +32,9 @@ export interface AutoChoice {
 /** Two untimed steps compile shaders and fill caches; three timed ones give the rate. */
 export const RACE_STEPS = 3;
 
+/** Longest a candidate may take to time (start, warm-up and timed steps) before it loses. */
+export const RACE_LIMIT_MS = 60_000;
+
 const KEY_PREFIX = 'lima-lab:auto-backend:';
 
 const Cached = v.object({
@@ -226,7 +229,15 @@ export function pageStorage(): KeyValue | null {
  */
 export const measureInWorker: Measure = async (backend, spec, threads) => {
   const w = startProbeWorker(`race ${backend}`);
-  const call = <T>(p: Promise<T>) => Promise.race([p, w.failed]);
+  // A candidate that hangs (a stuck GPU driver) or crawls loses instead of holding the sweep's start.
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const limit = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new Error(`no result within ${RACE_LIMIT_MS / 1000} s`)),
+      RACE_LIMIT_MS,
+    );
+  });
+  const call = <T>(p: Promise<T>) => Promise.race([p, w.failed, limit]);
   try {
     if (backend === 'wasm' && threads) await call(w.remote.wasmThreads(threads));
     const r = await call(
@@ -239,6 +250,7 @@ export const measureInWorker: Measure = async (backend, spec, threads) => {
     );
     return r.tokensPerSec;
   } finally {
+    clearTimeout(timer);
     w.terminate();
   }
 };
