@@ -1,6 +1,6 @@
 // The Node GPU bench (scripts/gpu-pack.sh's runner), built as it ships: a clear failure without an adapter, and real wasm rows.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
@@ -11,6 +11,7 @@ const node = (...args: string[]) =>
 
 describe('the Node GPU bench', () => {
   beforeAll(() => {
+    mkdirSync(join('node_modules', '.cache'), { recursive: true });
     dir = mkdtempSync(join('node_modules', '.cache', 'gpu-bench-'));
     const built = spawnSync(process.execPath, ['scripts/gpu-build.mjs', dir], { encoding: 'utf8' });
     expect(built.status, built.stderr).toBe(0);
