@@ -34,8 +34,10 @@ const { values: args } = parseArgs({
     presets: { type: 'string', default: 'toy,small,base,7b-proxy' },
     out: { type: 'string', default: 'gpu-bench.json' },
     torch: { type: 'string' },
-    // One short step per row: checks the plumbing, measures nothing.
+    // Plumbing checks, measuring nothing: one short step per fused-kernel row, no stock rows or counts.
     quick: { type: 'boolean', default: false },
+    // A software adapter (SwiftShader as a Vulkan driver) is admitted: plumbing checks only.
+    'allow-software': { type: 'boolean', default: false },
   },
 });
 const backends = args.backends.split(',') as BackendName[];
@@ -45,7 +47,7 @@ setWasmPaths(`${join(here, 'wasm')}/`);
 
 const report = await probeBackends('node', 'auto');
 const gpu = report.webgpu;
-if (backends.includes('webgpu') && (!gpu || gpu.isFallback)) {
+if (backends.includes('webgpu') && (!gpu || (gpu.isFallback && !args['allow-software']))) {
   console.error(
     gpu
       ? `no hardware WebGPU adapter: Dawn found only a software one (${gpu.vendor} ${gpu.description}); its timings would say nothing about a GPU.`
@@ -67,7 +69,7 @@ for (const backend of backends) {
   peaks[backend] = peak.gflops;
   console.log(`matmul peak ${backend}: ${peak.gflops.toFixed(1)} GFLOP/s (${peak.n}³)`);
   for (const row of (plan as unknown as Record<string, Row[]>)[backend] ?? []) {
-    if (!presets.has(row.preset)) continue;
+    if (!presets.has(row.preset) || (args.quick && row.kernels === 'stock')) continue;
     const { rounds = 1, ...o } = row;
     const quick = args.quick ? { batchSize: 1, steps: 1, warmup: 0 } : {};
     const tries: TrainBench[] = [];
@@ -81,7 +83,7 @@ for (const backend of backends) {
         `${r.gflops.toFixed(1).padStart(8)} GFLOP/s  MFU ${(100 * (r.mfu ?? 0)).toFixed(1)}%  loss ${r.finalLoss.toFixed(3)}`,
     );
   }
-  if (backend === 'webgpu')
+  if (backend === 'webgpu' && !args.quick)
     for (const kernels of ['stock', 'fast'] as const)
       dispatches.push(await benchDispatches({ preset: 'toy', batchSize: 4, kernels }));
 }
