@@ -1,7 +1,7 @@
 // The engine inside a real Web Worker: backends agree on the first losses; a toy run learns the chat format.
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import type { Browser, Page } from 'playwright-core';
-import { launch, openPage, withModule } from './harness';
+import type { Browser } from 'playwright-core';
+import { launch, openPage, settle, withModule } from './harness';
 
 let browser: Browser;
 beforeAll(async () => {
@@ -19,35 +19,10 @@ const tinySpec = {
   pretrain: { steps: 4, batchSize: 2, warmupSteps: 0, lr: 0.01 },
 };
 
-/**
- * Loads the client once: on a cold dev server Vite may discover and pre-bundle new dependencies
- * and reload the page, which would destroy a long evaluate midway.
- */
-async function ready(page: Page): Promise<void> {
-  for (let i = 0; i < 4; i++) {
-    try {
-      await withModule(page, '/scripts/engine-client.ts', async (m) => {
-        const { engine, terminate } = m.engineWorker();
-        await engine.probe('auto');
-        terminate();
-        (globalThis as { engineReady?: boolean }).engineReady = true;
-      });
-      // A reload triggered by the worker's imports comes a moment later and clears the flag.
-      await page.waitForTimeout(2000);
-      if (await page.evaluate(() => (globalThis as { engineReady?: boolean }).engineReady === true))
-        return;
-    } catch {
-      // A reload picks up the dependencies Vite has just re-bundled ("Outdated Optimize Dep").
-      await page.reload({ waitUntil: 'load' });
-    }
-  }
-  throw new Error('the page kept reloading');
-}
-
 describe('engine worker', () => {
   test('webgpu (SwiftShader), wasm and cpu give the same first losses inside the worker (|Δ| < 2e-4)', async () => {
     const { page, errors } = await openPage(browser, '/scripts/engine-client.ts');
-    await ready(page);
+    await settle(page);
     errors.length = 0;
     const result = await withModule(
       page,
@@ -89,7 +64,7 @@ describe('engine worker', () => {
 
   test('a toy pretrain + fine-tune + evaluate on wasm in the worker finishes and answers in the trained format', async () => {
     const { page, errors } = await openPage(browser, '/scripts/engine-client.ts');
-    await ready(page);
+    await settle(page);
     errors.length = 0;
     const spec = {
       backend: 'wasm',
@@ -159,7 +134,7 @@ describe('engine worker', () => {
     // In the page, not a worker: the test needs the engine's own GPUDevice to destroy it, which
     // loses the device for real (reason "destroyed"), as a driver reset would.
     const { page, errors } = await openPage(browser, '/scripts/engine-client.ts');
-    await ready(page);
+    await settle(page);
     errors.length = 0;
     const r = await withModule(
       page,
@@ -216,7 +191,7 @@ describe('engine worker', () => {
   test('no leak on webgpu (SwiftShader): tensors and bytes flat over 120 training steps and across 12 stages in one engine', async () => {
     // In the page, as the device-loss test: tf.memory() of the engine's own backend, GPU bytes included.
     const { page, errors } = await openPage(browser, '/scripts/engine-client.ts');
-    await ready(page);
+    await settle(page);
     errors.length = 0;
     const r = await withModule(
       page,
