@@ -64,6 +64,7 @@ const median = (xs: TrainBench[]) =>
 const runs: TrainBench[] = [];
 const peaks: Record<string, number> = {};
 const dispatches: DispatchBench[] = [];
+const errors: string[] = [];
 for (const backend of backends) {
   const peak = await matmulPeak(backend, args.quick ? 64 : backend === 'webgpu' ? 2048 : 1024, 3);
   peaks[backend] = peak.gflops;
@@ -73,8 +74,15 @@ for (const backend of backends) {
     const { rounds = 1, ...o } = row;
     const quick = args.quick ? { batchSize: 1, steps: 1, warmup: 0 } : {};
     const tries: TrainBench[] = [];
-    for (let k = 0; k < (args.quick ? 1 : rounds); k++)
-      tries.push(await benchTraining({ backend, ...o, ...quick, peakGflops: peak.gflops }));
+    try {
+      for (let k = 0; k < (args.quick ? 1 : rounds); k++)
+        tries.push(await benchTraining({ backend, ...o, ...quick, peakGflops: peak.gflops }));
+    } catch (e) {
+      // One failing row (out of memory on a large preset) must not cost the rest of a rare run.
+      errors.push(`${backend} ${row.preset} ${row.kernels ?? 'fast'}: ${(e as Error).message}`);
+      console.log(`${backend.padEnd(7)}${row.preset.padEnd(9)} failed: ${(e as Error).message}`);
+      continue;
+    }
     const r = median(tries);
     runs.push(r);
     console.log(
@@ -85,7 +93,11 @@ for (const backend of backends) {
   }
   if (backend === 'webgpu' && !args.quick)
     for (const kernels of ['stock', 'fast'] as const)
-      dispatches.push(await benchDispatches({ preset: 'toy', batchSize: 4, kernels }));
+      try {
+        dispatches.push(await benchDispatches({ preset: 'toy', batchSize: 4, kernels }));
+      } catch (e) {
+        errors.push(`webgpu dispatch counts (${kernels}): ${(e as Error).message}`);
+      }
 }
 
 const torch: TorchRow[] = args.torch ? JSON.parse(readFileSync(args.torch, 'utf8')) : [];
@@ -117,11 +129,13 @@ writeFileSync(
       runs,
       dispatches,
       torch,
+      errors,
     },
     null,
     2,
   ),
 );
+for (const e of errors) console.log(`error: ${e}`);
 console.log(`wrote ${args.out}`);
 // Dawn keeps its device's threads alive: leave explicitly once the figures are written.
 process.exit(0);
