@@ -129,7 +129,6 @@ export class Executor {
   async run(plan: SweepPlan, statuses: Map<string, StagePlanStatus>): Promise<void> {
     // The engines may carry an earlier sweep's cancel or pause: this sweep starts from neither.
     this.tell('reset');
-    if (this.paused) this.tell('pause');
     const files = await loadImports(this.store, neededImports(plan, statuses));
     await Promise.all(this.pool.items.map((engine) => engine.useImports(files)));
     const byId = new Map(plan.stages.map((s) => [s.stageId, s]));
