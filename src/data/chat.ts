@@ -6,11 +6,16 @@ export type AlignMethod = 'sft' | 'zero-shot' | 'few-shot';
 
 /**
  * How turns are marked. 'text' (LIMA): plain-text "User:" / "Assistant:" turns and one new token,
- * EOT, that ends each assistant turn. 'special': a new token for each role as well. Turn text never
+ * EOT, that ends each assistant turn. 'qa': the same, but the turns are marked the way the world's
+ * web text marks questions and answers ("Q:" / "A:"), so the chat reuses a form pretraining has
+ * already tied to looking facts up. 'special': a new token for each role as well. Turn text never
  * holds a special token, and every text piece is encoded with the tokenizer's dummy prefix, so a
  * name in a reply is the same tokens as in the question.
  */
-export type ChatTemplate = 'text' | 'special';
+export type ChatTemplate = 'text' | 'qa' | 'special';
+
+/** The text that opens a user turn and hands over to the assistant, per text template. */
+const TAGS = { text: ['User:', 'Assistant:'], qa: ['Q:', 'A:'] } as const;
 
 /** A run of text (encoded with the tokenizer's dummy prefix) or one special token. */
 type Part = string | { special: 'bos' | 'user' | 'assistant' | 'eot' };
@@ -28,7 +33,7 @@ function chatPieces(
       out.push(
         template === 'special'
           ? { parts: [{ special: 'user' }, text, { special: 'assistant' }], loss: all }
-          : { parts: [`User: ${text}\nAssistant:`], loss: all },
+          : { parts: [`${TAGS[template][0]} ${text}\n${TAGS[template][1]}`], loss: all },
       );
     } else {
       out.push(
@@ -47,8 +52,8 @@ const textOf = (parts: readonly Part[]): string =>
   parts.map((p) => (typeof p === 'string' ? p : `<|${p.special}|>`)).join('');
 
 /**
- * One training example: `<|bos|>User: u\nAssistant: a<|eot|>User: …` ('text') or
- * `<|bos|><|user|>u<|assistant|>a<|eot|><|user|>…` ('special'). With lossOn 'assistant' (LIMA) the
+ * One training example: `<|bos|>User: u\nAssistant: a<|eot|>User: …` ('text'; 'qa' likewise with
+ * "Q:" / "A:") or `<|bos|><|user|>u<|assistant|>a<|eot|><|user|>…` ('special'). With lossOn 'assistant' (LIMA) the
  * loss counts on the assistant's words and its EOT — the model must learn to stop — but not on
  * the prompt or the tags the template supplies. Truncated to maxLength like LIMA's 2048.
  */

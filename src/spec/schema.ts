@@ -105,9 +105,9 @@ const Data = v.strictObject({
     'Question phrasings in the pretraining Q&A: the first k of the eight frames that prompts use ("When was … born?", "Do you know when … was born?", …). 1 asks every fact one way; more teaches the base to pick the asked fact out of a question however it is put, as varied web text would, without the chat template or the house style, so the zero-shot base stays unaligned.',
   ),
   template: choice(
-    ['text', 'special'],
+    ['text', 'qa', 'special'],
     'text',
-    'Chat turns as text ("User:" / "Assistant:") with one new end-of-turn token (LIMA), or a new token per role as well, which pretraining never shows.',
+    'Chat turns as text ("User:" / "Assistant:") with one new end-of-turn token (LIMA); as text marked the way the web text in pretraining marks questions and answers ("Q:" / "A:"), so the fine-tune starts from a form the base already answers in (with Q&A in pretraining, the zero-shot base may then state facts before any fine-tuning: compare it); or a new token per role as well, which pretraining never shows.',
   ),
   lossOn: choice(
     ['assistant', 'all'],

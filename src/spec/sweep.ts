@@ -82,6 +82,9 @@ export function stageIds(spec: Spec): StageIds {
     pretrain: spec.pretrain,
     optimizer: spec.optimizer,
     backend: spec.backend,
+    // The stage's knowledge report holds the base's zero-shot answers in the chat template. The
+    // default leaves the hash as it was, so the bases cached before this field keep their ids.
+    zeroShotTemplate: d.template === 'text' ? undefined : d.template,
   });
   const sft = {
     quality: d.quality,

@@ -27,6 +27,18 @@ describe('encodeChat', () => {
     expect(Array.from(ids).filter((i) => i >= 256 && i <= 260)).toEqual([bos, eot, eot]);
   });
 
+  it("lays out the 'qa' template as the web's Q&A form, with LIMA's EOT after every answer", () => {
+    const { ids, targetMask } = encodeChat(conv, tok, 1000, 'assistant', 'qa');
+    expect(tok.decode(ids)).toBe(
+      '<|bos|> Q: Where was Kima born?\nA: Kima was born in Tarsby.<|eot|>' +
+        ' Q: And where does she work?\nA: She works in Olbury.<|eot|>',
+    );
+    // The loss is on the answers and their EOTs only, as in the text template.
+    const text = encodeChat(conv, tok, 1000, 'assistant', 'text');
+    const answerTokens = (m: Uint8Array) => m.reduce((n, x) => n + x, 0);
+    expect(answerTokens(targetMask)).toBe(answerTokens(text.targetMask));
+  });
+
   it('lays out bos, role tokens, text and an EOT with the special template', () => {
     const { ids } = encodeChat(conv, tok, 1000, 'assistant', 'special');
     const u1 = tok.encode(conv.turns[0]);
@@ -45,7 +57,7 @@ describe('encodeChat', () => {
     );
   });
 
-  it.each(['text', 'special'] as const)(
+  it.each(['text', 'qa', 'special'] as const)(
     '%s: a name in a reply is the same tokens as the name in the question',
     (template) => {
       const name = tok.encode(' Kima Dorsel');

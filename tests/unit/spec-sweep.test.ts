@@ -81,6 +81,14 @@ describe('expandSweep', () => {
     const otherBackend = ids({ backend: 'cpu' });
     expect(otherBackend.data).toBe(a.data);
     expect(otherBackend.pretrain).not.toBe(a.pretrain);
+    // The base's zero-shot probe answers in the chat template, so another template is another
+    // pretraining result (the same weights, another report) as well as another fine-tune.
+    for (const template of ['qa', 'special']) {
+      const other = ids({ data: { ...base.data, template } });
+      expect(other.data).toBe(a.data);
+      expect(other.pretrain).not.toBe(a.pretrain);
+      expect(other.finetune).not.toBe(a.finetune);
+    }
     // A preset name and the same dimensions spelled out are the same model.
     const explicit = ids({
       model: {
