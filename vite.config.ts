@@ -30,7 +30,8 @@ export default defineConfig({
         icons: [{ src: 'favicon.svg', sizes: 'any', type: 'image/svg+xml', purpose: 'any' }],
       },
       workbox: {
-        globPatterns: ['**/*.{js,css,html,svg,wasm,webmanifest}'],
+        // The shipped base models too: a workshop's default experiment needs no pretraining offline.
+        globPatterns: ['**/*.{js,css,html,svg,wasm,webmanifest}', 'bases/*'],
         // The tfjs wasm binaries and the engine worker bundle are several MB each.
         maximumFileSizeToCacheInBytes: 32 * 2 ** 20,
         navigateFallback: 'index.html',

@@ -1,5 +1,6 @@
 // `npm run lab -- <preset | share link> [--shard k/n] [--out file] [--backend b]` and `npm run lab -- merge a.json b.json …`.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -10,7 +11,7 @@ import { CHROMIUM_ARGS, ensureChromium } from './chromium.mjs';
 import { merge } from './lab-merge.mjs';
 
 const HELP = `Usage:
-  npm run lab -- <preset | share link> [--shard k/n] [--out results.json] [--backend auto|webgpu|wasm|cpu] [--workers n] [--fresh | --profile dir] [--port 5199] [--dev] [--trace trace.json]
+  npm run lab -- <preset | share link> [--shard k/n] [--out results.json] [--backend auto|webgpu|wasm|cpu] [--workers n] [--fresh | --profile dir] [--port 5199] [--dev] [--trace trace.json] [--no-shipped] [--save-bases dir]
   npm run lab -- merge a.json b.json … [--out merged.json]
 
 Runs a sweep in headless Chromium (the app's runner, store and engine worker), prints progress and a
@@ -20,7 +21,10 @@ The cache lives in a Chromium profile under node_modules/.cache/lima-lab, so a s
 sweep computes nothing and an interrupted one resumes; --fresh starts from an empty cache.
 --shard k/n runs a deterministic slice of the runs; merge combines the shards' files.
 --workers n fixes how many engine workers compute independent stages at once (default: one per
-core on wasm and cpu, one on webgpu); the results are the same whatever n.`;
+core on wasm and cpu, one on webgpu); the results are the same whatever n.
+--no-shipped pretrains every base model here instead of starting from one the app ships.
+--save-bases dir writes each pretraining of the sweep as a base file the app ships (dir/<stage>.lbase,
+listed in dir/manifest.json): \`npm run ship-bases\` does this for the default experiment.`;
 
 function fail(message) {
   console.error(`lab: ${message}`);
@@ -39,6 +43,8 @@ const { values: opts, positionals } = parseArgs({
     dev: { type: 'boolean', default: false },
     profile: { type: 'string' },
     trace: { type: 'string' },
+    'no-shipped': { type: 'boolean', default: false },
+    'save-bases': { type: 'string' },
     help: { type: 'boolean', short: 'h', default: false },
   },
 });
@@ -119,6 +125,8 @@ async function run(arg) {
       backend: opts.backend ?? null,
       workers: opts.workers === undefined ? null : Number(opts.workers),
       trace: !!opts.trace,
+      noShipped: opts['no-shipped'],
+      saveBases: !!opts['save-bases'],
     });
     if (out.error) fail(out.error);
     console.log(`\n${out.table}\n\n${out.verdict}\n${out.facts ? `${out.facts}\n` : ''}`);
@@ -163,10 +171,42 @@ async function run(arg) {
       writeFileSync(file, JSON.stringify(out.file));
       console.log(`wrote ${file}`);
     }
+    if (opts['save-bases'] && out.status === 'done') saveBases(opts['save-bases'], out.bases);
     if (out.status !== 'done') process.exitCode = 1;
   } finally {
     await stop();
   }
+}
+
+/** Writes base files and merges them into the directory's manifest (one entry per stage id). */
+function saveBases(dir, bases) {
+  mkdirSync(dir, { recursive: true });
+  const path = join(dir, 'manifest.json');
+  const manifest = existsSync(path)
+    ? JSON.parse(readFileSync(path, 'utf8'))
+    : { version: 1, bases: [] };
+  for (const b of bases) {
+    const bytes = Buffer.from(b.b64, 'base64');
+    const file = `${b.stageId}.lbase`;
+    writeFileSync(join(dir, file), bytes);
+    const entry = {
+      stageId: b.stageId,
+      file,
+      bytes: bytes.length,
+      sha256: createHash('sha256').update(bytes).digest('hex'),
+      presets: b.presets,
+      link: b.link,
+      ms: Math.round(b.ms),
+      tokensPerSec: Math.round(b.tokensPerSec),
+    };
+    manifest.bases = [...manifest.bases.filter((x) => x.stageId !== b.stageId), entry].sort(
+      (x, y) => x.stageId.localeCompare(y.stageId),
+    );
+    console.log(
+      `wrote base ${file} (${(bytes.length / 2 ** 20).toFixed(2)} MiB, SHA-256 ${entry.sha256.slice(0, 12)}…) for ${b.presets.join(', ') || 'no preset'}`,
+    );
+  }
+  writeFileSync(path, `${JSON.stringify(manifest, null, 2)}\n`);
 }
 
 /**
@@ -288,9 +328,13 @@ async function inPage(a) {
     shard = r.value;
   }
   // --workers fixes the engine pool's size (to compare sizes); else the page's own runner sizes it.
-  const runner = a.workers
-    ? new runnerModule.SweepRunner({ workers: a.workers })
-    : runnerModule.getRunner();
+  const runner =
+    a.workers || a.noShipped
+      ? new runnerModule.SweepRunner({
+          ...(a.workers ? { workers: a.workers } : {}),
+          ...(a.noShipped ? { shippedBases: false } : {}),
+        })
+      : runnerModule.getRunner();
   const fmt = (s) =>
     s === null || !Number.isFinite(s)
       ? '?'
@@ -385,7 +429,28 @@ async function inPage(a) {
     }
   }
   if (trace) trace.end = Date.now() - t0;
+  // --save-bases: every pretraining of the sweep as a base file, with the presets it serves.
+  const bases = [];
+  if (a.saveBases && s.status === 'done')
+    for (const st of plan.value.stages.filter((x) => x.stage === 'pretrain')) {
+      const { bytes, ms, tokensPerSec } = await runnerModule.exportBase(st.stageId);
+      let bin = '';
+      for (let i = 0; i < bytes.length; i += 0x8000)
+        bin += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+      const presets = specs.PRESETS.map((p) => p.id).filter(
+        (id) => specs.stageIds(specs.presetSpec(id)).pretrain === st.stageId,
+      );
+      bases.push({
+        stageId: st.stageId,
+        b64: btoa(bin),
+        ms,
+        tokensPerSec,
+        presets,
+        link: plan.value.link,
+      });
+    }
   return {
+    bases,
     trace,
     breakdown,
     status: s.status,

@@ -20,3 +20,4 @@ export {
   sweepIdOf,
   type SweepPlan,
 } from './plan';
+export { exportBase, BASES_DIR } from './shipped';

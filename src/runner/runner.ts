@@ -18,6 +18,7 @@ import {
   type AutoChoice,
 } from './race';
 import { resultsFileOf } from './results';
+import { pageAssets, seedShippedBases, type AssetSource } from './shipped';
 import {
   applyEvent,
   failureText,
@@ -55,6 +56,11 @@ export interface RunnerOptions {
   workers?: number;
   /** Tests only: let `auto` race a software GPU adapter too (the only kind a headless test has). */
   raceSoftware?: boolean;
+  /**
+   * Where shipped base models come from (the page's assets by default); false pretrains every base
+   * here, as `npm run ship-bases` must to make them.
+   */
+  shippedBases?: AssetSource | false;
 }
 
 export class SweepRunner implements Runner {
@@ -179,11 +185,21 @@ export class SweepRunner implements Runner {
     }
     const plan = planned.value;
     const store = await this.openStore();
+    const shipped =
+      this.o.shippedBases === false
+        ? null
+        : await seedShippedBases(plan, store, this.o.shippedBases ?? pageAssets);
     const statuses = await classifyStages(plan, store);
     const results = await cachedResults(plan, statuses, store);
     this.spent = {};
     this.state = idleState();
     this.set(plannedState(plan, statuses, results, await store.storageInfo()));
+    for (const id of shipped?.loaded ?? [])
+      this.say(
+        'info',
+        `The base model ${id.slice(0, 8)} came with the app: the project pretrained it from this same spec (npm run ship-bases), so it is not pretrained here.`,
+      );
+    for (const w of shipped?.warnings ?? []) this.say('warning', w);
     return plan;
   }
 
