@@ -200,12 +200,17 @@ export async function chooseAuto(o: {
   };
 }
 
-/** The model a sweep races on: that of its stage with the most work, where its time goes. */
-export function raceSpecOf(plan: Pick<SweepPlan, 'spec' | 'stages'>): Spec {
-  const most = plan.stages.reduce<SweepPlan['stages'][number] | null>(
-    (a, s) => (a && a.work >= s.work ? a : s),
-    null,
-  );
+/**
+ * The model a sweep races on: that of its stage with the most work still to do, where its time goes
+ * (a cached or shipped pretraining costs nothing, so its batch must not decide).
+ */
+export function raceSpecOf(
+  plan: Pick<SweepPlan, 'spec' | 'stages'>,
+  cached: ReadonlySet<string> = new Set(),
+): Spec {
+  const most = plan.stages
+    .filter((s) => !cached.has(s.stageId))
+    .reduce<SweepPlan['stages'][number] | null>((a, s) => (a && a.work >= s.work ? a : s), null);
   return most?.spec ?? plan.spec;
 }
 

@@ -126,7 +126,10 @@ export class SweepRunner implements Runner {
   private chooseAuto(plan: SweepPlan, report: BackendReport): Promise<AutoChoice> {
     return chooseAuto({
       report,
-      spec: raceSpecOf(plan),
+      spec: raceSpecOf(
+        plan,
+        new Set(this.state.stages.filter((s) => s.status === 'cached').map((s) => s.stageId)),
+      ),
       measure: measureInWorker,
       storage: pageStorage(),
       raceSoftware: this.o.raceSoftware,

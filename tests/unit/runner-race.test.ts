@@ -242,13 +242,15 @@ describe('auto by measurement', () => {
     expect(pick({ error: 'x' }, { error: 'y' })).toBeNull();
   });
 
-  it("races on the model of the sweep's heaviest stage", () => {
+  it("races on the model of the sweep's heaviest stage still to compute", () => {
     const small = toy();
     const big = toy((s) => (s.model.preset = 'small'));
-    const stage = (spec: Spec, work: number) => ({ spec, work }) as never;
-    expect(
-      raceSpecOf({ spec: small, stages: [stage(small, 1), stage(big, 5), stage(small, 2)] }),
-    ).toBe(big);
+    const stage = (spec: Spec, work: number, stageId = `s${work}`) =>
+      ({ spec, work, stageId }) as never;
+    const stages = [stage(small, 1), stage(big, 5), stage(small, 2)];
+    expect(raceSpecOf({ spec: small, stages })).toBe(big);
+    // The heavy stage cached (or shipped): the work left decides.
+    expect(raceSpecOf({ spec: big, stages }, new Set(['s5']))).toBe(small);
     expect(raceSpecOf({ spec: small, stages: [] })).toBe(small);
   });
 });
