@@ -3,28 +3,19 @@ import 'fake-indexeddb/auto';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
 import { Engine } from '../../src/engine/engine';
-import { parseSpec, type Spec, type SpecInput } from '../../src/spec';
+import type { Spec, SpecInput } from '../../src/spec';
 import { Store } from '../../src/store/store';
 import { isCancelled } from '../../src/util/cancel';
 import { classifyStages } from '../../src/runner/cache';
 import { Executor, type ExecEvent } from '../../src/runner/execute';
-import { planSweep, type SweepPlan } from '../../src/runner/plan';
+import type { SweepPlan } from '../../src/runner/plan';
 import type { RunResult } from '../../src/runner/types';
-import { MICRO_SPEC } from '../fixtures/micro-spec';
+import { MICRO_SPEC, planOf, specOf } from '../fixtures/micro-spec';
 
 const micro = { ...MICRO_SPEC, pretrain: { ...MICRO_SPEC.pretrain, steps: 60, batchSize: 2 } };
 
-function spec(over: SpecInput = micro): Spec {
-  const r = parseSpec(over);
-  if (!r.ok) throw new Error(r.errors.join('; '));
-  return r.value;
-}
-
-function plan(s: Spec): SweepPlan {
-  const p = planSweep(s);
-  if (!p.ok) throw new Error(p.errors.join('; '));
-  return p.value;
-}
+const spec = (over: SpecInput = micro): Spec => specOf(over);
+const plan = planOf;
 
 let dbCount = 0;
 async function freshStore(): Promise<Store<RunResult>> {

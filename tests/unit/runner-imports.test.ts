@@ -3,17 +3,18 @@ import 'fake-indexeddb/auto';
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
 import { Engine } from '../../src/engine/engine';
-import { parseSpec, type Spec, type SpecInput } from '../../src/spec';
+import type { Spec, SpecInput } from '../../src/spec';
 import { openLabDB } from '../../src/store/db';
 import { saveImport } from '../../src/store/imports';
 import { Store } from '../../src/store/store';
 import { classifyStages } from '../../src/runner/cache';
 import { Executor, type ExecEvent } from '../../src/runner/execute';
 import { neededImports } from '../../src/runner/imports';
-import { planSweep, type SweepPlan } from '../../src/runner/plan';
+import type { SweepPlan } from '../../src/runner/plan';
 import { SweepRunner } from '../../src/runner/runner';
 import type { RunResult } from '../../src/runner/types';
 import { textSha256 } from '../../src/util/hash';
+import { planOf, specOf } from '../fixtures/micro-spec';
 
 const jsonl = (tag: string) =>
   Array.from({ length: 6 }, (_, i) =>
@@ -27,7 +28,7 @@ const refOf = (text: string, name: string) => ({
 });
 
 function spec(text: string, over: SpecInput = {}): Spec {
-  const r = parseSpec({
+  return specOf({
     backend: 'wasm',
     world: { people: 16, procedures: 2 },
     data: { vocabSize: 300, augmentation: 1, importedSft: refOf(text, 'mine.jsonl') },
@@ -38,15 +39,9 @@ function spec(text: string, over: SpecInput = {}): Spec {
     sweep: { axes: [{ path: 'finetune.examples', values: [2, 4] }] },
     ...over,
   });
-  if (!r.ok) throw new Error(r.errors.join('; '));
-  return r.value;
 }
 
-function plan(s: Spec): SweepPlan {
-  const p = planSweep(s);
-  if (!p.ok) throw new Error(p.errors.join('; '));
-  return p.value;
-}
+const plan = planOf;
 
 async function keep(name: string, text: string): Promise<void> {
   const db = await openLabDB(name);

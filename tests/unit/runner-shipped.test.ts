@@ -3,35 +3,26 @@ import 'fake-indexeddb/auto';
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
 import { Engine } from '../../src/engine/engine';
-import { parseSpec, stageIds, type Spec } from '../../src/spec';
+import { stageIds, type Spec } from '../../src/spec';
 import { decodeBaseFile, encodeBaseFile, type BaseFile } from '../../src/store/base-file';
 import { Store } from '../../src/store/store';
 import { classifyStages } from '../../src/runner/cache';
 import { Executor, type ExecEvent } from '../../src/runner/execute';
-import { planSweep, type SweepPlan } from '../../src/runner/plan';
+import type { SweepPlan } from '../../src/runner/plan';
 import { exportBase, seedShippedBases, type AssetSource } from '../../src/runner/shipped';
 import type { RunResult } from '../../src/runner/types';
 import { bytesHash } from '../../src/util/hash';
+import { MICRO_SPEC, planOf, specOf } from '../fixtures/micro-spec';
 
-function tiny(): Spec {
-  const r = parseSpec({
-    backend: 'wasm',
-    world: { people: 16, procedures: 2 },
-    data: { vocabSize: 300, augmentation: 1 },
-    model: { nLayer: 1, nEmbd: 32, nHead: 2, blockSize: 256 },
-    pretrain: { steps: 6, batchSize: 4, warmupSteps: 0 },
+/** The micro experiment, one run: pretraining, a fine-tune of it, its evaluation. */
+const tiny = (): Spec =>
+  specOf({
+    ...MICRO_SPEC,
+    pretrain: { ...MICRO_SPEC.pretrain, steps: 6 },
     finetune: { examples: 4, epochs: 1, batchSize: 4 },
-    eval: { prompts: 10, devPrompts: 0, dialoguePrompts: 0, maxNewTokens: 128 },
+    sweep: { axes: [] },
   });
-  if (!r.ok) throw new Error(r.errors.join('; '));
-  return r.value;
-}
-
-function plan(s: Spec): SweepPlan {
-  const p = planSweep(s);
-  if (!p.ok) throw new Error(p.errors.join('; '));
-  return p.value;
-}
+const plan = planOf;
 
 async function execute(store: Store<RunResult>, p: SweepPlan) {
   const events: ExecEvent[] = [];
