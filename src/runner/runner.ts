@@ -178,7 +178,7 @@ export class SweepRunner implements Runner {
   }
 
   /** Plans a sweep and fills the state from the cache, computing nothing. */
-  private async prepare(spec: Spec, shard: Shard | null): Promise<SweepPlan | null> {
+  private async prepare(spec: Spec, shard: Shard | null, seed = false): Promise<SweepPlan | null> {
     const planned = planSweep(spec, shard);
     if (!planned.ok) {
       this.state = idleState();
@@ -188,10 +188,9 @@ export class SweepRunner implements Runner {
     }
     const plan = planned.value;
     const store = await this.openStore();
-    const shipped =
-      this.o.shippedBases === false
-        ? null
-        : await seedShippedBases(plan, store, this.o.shippedBases ?? pageAssets);
+    const assets = this.o.shippedBases === false ? null : (this.o.shippedBases ?? pageAssets);
+    // Only a sweep that starts puts a shipped base into the store: opening the app writes nothing.
+    const shipped = assets && seed ? await seedShippedBases(plan, store, assets) : null;
     const statuses = await classifyStages(plan, store);
     const results = await cachedResults(plan, statuses, store);
     this.spent = {};
@@ -216,7 +215,7 @@ export class SweepRunner implements Runner {
     if (this.state.status === 'running' || this.state.status === 'paused')
       throw new Error('a sweep is already running in this tab');
     const shard = options.shard ?? null;
-    const plan = await this.prepare(spec, shard);
+    const plan = await this.prepare(spec, shard, true);
     if (!plan) return this.state;
     await runExclusive(
       sweepLockName(plan.sweepId, shard),
@@ -227,7 +226,7 @@ export class SweepRunner implements Runner {
         this.say('info', 'This sweep is running in another tab; this tab shows its progress.');
       },
       async () => {
-        const after = await this.prepare(spec, shard);
+        const after = await this.prepare(spec, shard, true);
         if (after && after.runs.some((r) => !this.state.results[r.id]))
           await this.execute(after, options.backend);
         else if (after) this.set({ status: 'done' });

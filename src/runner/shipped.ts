@@ -36,10 +36,30 @@ export const pageAssets: AssetSource = async (path) => {
   return new Uint8Array(await res.arrayBuffer());
 };
 
+/** Each source's manifest, read once: a build's assets do not change while its page is open. */
+const manifests = new WeakMap<AssetSource, Promise<ShippedEntry[]>>();
+
+/** The bases an asset source ships; an unreadable list throws, saying why. */
+function shippedEntries(assets: AssetSource): Promise<ShippedEntry[]> {
+  let m = manifests.get(assets);
+  if (!m) {
+    m = (async () => {
+      const raw = await assets(`${BASES_DIR}/manifest.json`);
+      if (!raw) return [];
+      const parsed = v.safeParse(ShippedManifest, JSON.parse(new TextDecoder().decode(raw)));
+      if (!parsed.success) throw new Error(parsed.issues.map((i) => i.message).join('; '));
+      return parsed.output.bases;
+    })();
+    manifests.set(assets, m);
+  }
+  return m;
+}
+
 /**
  * Puts the shipped bases of a plan's pretraining stages into the store, where the store lacks their
- * result or their final weights. Never fails a sweep: a base that cannot be read is pretrained here
- * as before, with a warning. Returns what to tell the user.
+ * result or their final weights. Only a sweep that starts calls it, so opening the app writes nothing. Never
+ * fails a sweep: a base that cannot be read is pretrained here as before, with a warning. Returns
+ * what to tell the user.
  */
 export async function seedShippedBases(
   plan: SweepPlan,
@@ -56,11 +76,7 @@ export async function seedShippedBases(
   if (wanted.length === 0) return out;
   let entries: ShippedEntry[];
   try {
-    const raw = await assets(`${BASES_DIR}/manifest.json`);
-    if (!raw) return out;
-    const parsed = v.safeParse(ShippedManifest, JSON.parse(new TextDecoder().decode(raw)));
-    if (!parsed.success) throw new Error(parsed.issues.map((i) => i.message).join('; '));
-    entries = parsed.output.bases;
+    entries = await shippedEntries(assets);
   } catch (e) {
     out.warnings.push(
       `the list of shipped base models could not be read (${(e as Error).message})`,

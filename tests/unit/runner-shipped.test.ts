@@ -141,6 +141,21 @@ describe('a sweep from a shipped base', () => {
     shipped.close();
   });
 
+  it('the list of bases is read once per page, however often sweeps start', async () => {
+    const spec = tiny();
+    const p = plan(spec);
+    const id = stageIds(spec).pretrain;
+    const { source, reads } = assetsOf(id, encodeBaseFile({ ...sample, stageId: id }), {
+      sha256: '0'.repeat(64),
+    });
+    const store = await Store.open<RunResult>({ name: 'ship-once' });
+    // Each call finds the base missing (its file is damaged), so each consults the list.
+    await seedShippedBases(p, store, source);
+    await seedShippedBases(p, store, source);
+    expect(reads).toEqual(['bases/manifest.json', `bases/${id}.lbase`, `bases/${id}.lbase`]);
+    store.close();
+  });
+
   it('a damaged base is pretrained here instead, with a warning', async () => {
     const spec = tiny();
     const p = plan(spec);
