@@ -2,6 +2,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { Rng } from '../util/rng';
 import { head, hidden, type LayerCache, type Llama } from './llama';
+import { takeRows } from './ops';
 
 export interface SamplingOptions {
   /** 0 = greedy (argmax). LIMA: 0.7. */
@@ -120,8 +121,8 @@ export async function generate(
       const last = tf.tidy(() => {
         const x = hidden(model, tf.tensor2d(ids, [B, q], 'int32'), {
           mask: tf.tensor4d(mask, [B, 1, q, t]),
-          cos: tf.gather(model.consts.cos, positions),
-          sin: tf.gather(model.consts.sin, positions),
+          cos: takeRows(model.consts.cos, positions),
+          sin: takeRows(model.consts.sin, positions),
           cache,
         }); // (B·q, C)
         const lastRow = tf.reshape(tf.slice(tf.reshape(x, [B, q, C]), [0, q - 1, 0], [B, 1, C]), [
@@ -178,9 +179,9 @@ function shrink(cache: (LayerCache | null)[], keep: number[], drop: number): voi
   cache.forEach((c, l) => {
     if (!c) return;
     cache[l] = tf.tidy(() => {
-      const rows = tf.tensor1d(keep, 'int32');
+      const rows = Int32Array.from(keep);
       const cut = (x: tf.Tensor4D) => {
-        const kept = tf.gather(x, rows, 0);
+        const kept = takeRows(x, rows);
         return (drop > 0 ? tf.slice(kept, [0, 0, drop, 0], [-1, -1, -1, -1]) : kept) as tf.Tensor4D;
       };
       return { k: cut(c.k), v: cut(c.v) };

@@ -4,7 +4,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import { ffnHidden, paramCount, resolveModel, type Spec } from '../spec';
 import { Rng } from '../util/rng';
-import { embed, fusedPays, linear, matMul4, maskedCrossEntropy } from './ops';
+import { embed, fusedPays, linear, matMul4, maskedCrossEntropy, takeRows } from './ops';
 import { attentionFused } from './webgpu/attention';
 import { maskedCrossEntropyFused } from './webgpu/loss';
 import { rmsNormFused, rmsNormReference as rmsNorm } from './webgpu/norm';
@@ -370,7 +370,7 @@ export function lossOf(
 ): tf.Scalar {
   const T = ids.shape[1];
   const [cos, sin] = positions
-    ? [tf.gather(model.consts.cos, positions), tf.gather(model.consts.sin, positions)]
+    ? [takeRows(model.consts.cos, positions), takeRows(model.consts.sin, positions)]
     : model.ropeTables(ids.shape[0], T); // (B·T, C)
   // The fused WebGPU kernels build the mask in from segment ids: one segment per row unless packed.
   const seg = fusedPays()
