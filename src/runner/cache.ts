@@ -13,7 +13,7 @@ const isTraining = (s: string) => s === 'pretrain' || s === 'finetune';
  */
 export async function classifyStages(
   plan: SweepPlan,
-  store: Store<RunResult>,
+  store: Store<unknown>,
 ): Promise<Map<string, StagePlanStatus>> {
   const out = new Map<string, StagePlanStatus>();
   const needed = new Set<string>();

@@ -3,6 +3,7 @@ import * as v from 'valibot';
 import { bytesHash } from '../util/hash';
 import { checkpointOf, decodeBaseFile, encodeBaseFile } from '../store/base-file';
 import { Store } from '../store/store';
+import { classifyStages } from './cache';
 import type { SweepPlan } from './plan';
 
 /** Where the shipped bases live, relative to the app's base URL. */
@@ -36,7 +37,10 @@ export const pageAssets: AssetSource = async (path) => {
   return new Uint8Array(await res.arrayBuffer());
 };
 
-/** Each source's manifest, read once: a build's assets do not change while its page is open. */
+/**
+ * Each source's manifest, read once: a build's assets do not change while its page is open. A
+ * failed read is forgotten, so the next sweep tries again (the network may be back).
+ */
 const manifests = new WeakMap<AssetSource, Promise<ShippedEntry[]>>();
 
 /** The bases an asset source ships; an unreadable list throws, saying why. */
@@ -50,6 +54,7 @@ function shippedEntries(assets: AssetSource): Promise<ShippedEntry[]> {
       if (!parsed.success) throw new Error(parsed.issues.map((i) => i.message).join('; '));
       return parsed.output.bases;
     })();
+    m.catch(() => manifests.delete(assets));
     manifests.set(assets, m);
   }
   return m;
@@ -67,12 +72,12 @@ export async function seedShippedBases(
   assets: AssetSource,
 ): Promise<{ loaded: string[]; warnings: string[] }> {
   const out = { loaded: [] as string[], warnings: [] as string[] };
-  const wanted: string[] = [];
-  for (const s of plan.stages) {
-    if (s.stage !== 'pretrain') continue;
-    const has = await store.hasStage(s.stageId);
-    if (!has || (await store.getCheckpoint(s.stageId))?.kind !== 'final') wanted.push(s.stageId);
-  }
+  // The pretraining the sweep would compute: its result is missing, or its weights are and a
+  // stage still to compute needs them.
+  const statuses = await classifyStages(plan, store);
+  const wanted = plan.stages
+    .filter((s) => s.stage === 'pretrain' && statuses.get(s.stageId) === 'queued')
+    .map((s) => s.stageId);
   if (wanted.length === 0) return out;
   let entries: ShippedEntry[];
   try {

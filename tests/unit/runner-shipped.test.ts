@@ -156,6 +156,28 @@ describe('a sweep from a shipped base', () => {
     store.close();
   });
 
+  it('a list that could not be read is read again by the next sweep', async () => {
+    const spec = tiny();
+    const p = plan(spec);
+    const id = stageIds(spec).pretrain;
+    const { source } = assetsOf(id, encodeBaseFile({ ...sample, stageId: id }), {
+      sha256: '0'.repeat(64),
+    });
+    let offline = true;
+    const flaky: AssetSource = (path) =>
+      offline ? Promise.reject(new Error('network is down')) : source(path);
+    const store = await Store.open<RunResult>({ name: 'ship-flaky' });
+    expect((await seedShippedBases(p, store, flaky)).warnings).toEqual([
+      'the list of shipped base models could not be read (network is down)',
+    ]);
+    offline = false;
+    // Back online: the list is read, and the base (damaged here) is tried.
+    expect((await seedShippedBases(p, store, flaky)).warnings).toEqual([
+      `the shipped base ${id.slice(0, 8)} is damaged (its checksum does not match): it is pretrained here`,
+    ]);
+    store.close();
+  });
+
   it('a damaged base is pretrained here instead, with a warning', async () => {
     const spec = tiny();
     const p = plan(spec);
