@@ -3,7 +3,7 @@ import * as v from 'valibot';
 import { bytesHash } from '../util/hash';
 import { checkpointOf, decodeBaseFile, encodeBaseFile } from '../store/base-file';
 import { Store } from '../store/store';
-import { classifyStages } from './cache';
+import { classifyStages, type StagePlanStatus } from './cache';
 import type { SweepPlan } from './plan';
 
 /** Where the shipped bases live, relative to the app's base URL. */
@@ -61,6 +61,35 @@ function shippedEntries(assets: AssetSource): Promise<ShippedEntry[]> {
 }
 
 /**
+ * The pretraining a sweep would compute: its result is missing, or its weights are and a stage
+ * still to compute needs them (classifyStages).
+ */
+function pretrainsToCompute(
+  plan: SweepPlan,
+  statuses: ReadonlyMap<string, StagePlanStatus>,
+): string[] {
+  return plan.stages
+    .filter((s) => s.stage === 'pretrain' && statuses.get(s.stageId) === 'queued')
+    .map((s) => s.stageId);
+}
+
+/**
+ * The pretraining stages a start would load from the app rather than compute: those to compute
+ * that the manifest lists. Reads the manifest only and writes nothing (the editor's estimate asks
+ * before any run); an unreadable manifest lists none, and the start says why.
+ */
+export async function shippedStages(
+  plan: SweepPlan,
+  statuses: ReadonlyMap<string, StagePlanStatus>,
+  assets: AssetSource,
+): Promise<string[]> {
+  const wanted = pretrainsToCompute(plan, statuses);
+  if (wanted.length === 0) return [];
+  const entries = await shippedEntries(assets).catch(() => []);
+  return wanted.filter((id) => entries.some((e) => e.stageId === id));
+}
+
+/**
  * Puts the shipped bases of a plan's pretraining stages into the store, where the store lacks their
  * result or their final weights. Only a sweep that starts calls it, so opening the app writes nothing. Never
  * fails a sweep: a base that cannot be read is pretrained here as before, with a warning. Returns
@@ -72,12 +101,7 @@ export async function seedShippedBases(
   assets: AssetSource,
 ): Promise<{ loaded: string[]; warnings: string[] }> {
   const out = { loaded: [] as string[], warnings: [] as string[] };
-  // The pretraining the sweep would compute: its result is missing, or its weights are and a
-  // stage still to compute needs them.
-  const statuses = await classifyStages(plan, store);
-  const wanted = plan.stages
-    .filter((s) => s.stage === 'pretrain' && statuses.get(s.stageId) === 'queued')
-    .map((s) => s.stageId);
+  const wanted = pretrainsToCompute(plan, await classifyStages(plan, store));
   if (wanted.length === 0) return out;
   let entries: ShippedEntry[];
   try {

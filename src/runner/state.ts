@@ -48,6 +48,7 @@ export function idleState(): SweepState {
     curves: {},
     results: {},
     counters: emptyCounters(),
+    shipped: [],
     messages: [],
     storage: null,
   };

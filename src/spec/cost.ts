@@ -145,6 +145,8 @@ export interface SweepCost {
   evals: number;
   /** Tokens trained on, and generated, over the sweep. */
   tokens: { pretrain: number; finetune: number; generated: number };
+  /** Stages left out because they are already done (cached, or a base the app ships). */
+  ready: number;
   /** Training-equivalent FLOPs of every stage: the runner's total work. */
   work: number;
   /**
@@ -155,8 +157,11 @@ export interface SweepCost {
   byKind: Record<'data' | 'pretrain' | 'finetune', { work: number; count: number }>;
 }
 
-/** The cost of a sweep's runs; shared stages count once, as the runner computes them once. */
-export function runsCost(runs: readonly Run[]): SweepCost {
+/**
+ * The cost of a sweep's runs; shared stages count once, as the runner computes them once, and the
+ * stages in `ready` (ids of stages already done) not at all.
+ */
+export function runsCost(runs: readonly Run[], ready: ReadonlySet<string> = new Set()): SweepCost {
   const seen = new Set<string>();
   const cost: SweepCost = {
     runs: runs.length,
@@ -164,6 +169,7 @@ export function runsCost(runs: readonly Run[]): SweepCost {
     finetunes: 0,
     evals: 0,
     tokens: { pretrain: 0, finetune: 0, generated: 0 },
+    ready: 0,
     work: 0,
     byKind: {
       data: { work: 0, count: 0 },
@@ -176,6 +182,10 @@ export function runsCost(runs: readonly Run[]): SweepCost {
       const id = run.stages[stage];
       if (seen.has(id)) continue;
       seen.add(id);
+      if (ready.has(id)) {
+        cost.ready++;
+        continue;
+      }
       const c = stageCost(stage, run.spec);
       cost.work += c.work;
       const kind = cost.byKind[stage === 'eval' ? 'finetune' : stage];
@@ -194,10 +204,10 @@ export function runsCost(runs: readonly Run[]): SweepCost {
   return cost;
 }
 
-/** The cost of a spec's whole sweep, or null when the sweep is invalid. */
-export function sweepCost(spec: Spec): SweepCost | null {
+/** The cost of a spec's whole sweep less the stages in `ready`, or null when the sweep is invalid. */
+export function sweepCost(spec: Spec, ready?: ReadonlySet<string>): SweepCost | null {
   const runs = expandSweep(spec);
-  return runs.ok ? runsCost(runs.value) : null;
+  return runs.ok ? runsCost(runs.value, ready) : null;
 }
 
 /**

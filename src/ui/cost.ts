@@ -1,5 +1,6 @@
 // The editor's time line: a sweep's work (spec/cost.ts) at this device's stored training speed, in words.
-import type { SweepCost } from '../spec';
+import { encodeSpec, type Spec, type SweepCost } from '../spec';
+import type { SweepState } from '../runner';
 import { duration, si } from './format';
 import { secondsOn, type DeviceSpeed, type SpeedSource } from './speed';
 
@@ -33,4 +34,18 @@ export function timeEstimate(cost: SweepCost, device: DeviceSpeed): TimeEstimate
       source: null,
     };
   return { text: 'time: measured once a run has trained on this device', note: '', source: null };
+}
+
+/**
+ * The stages of `spec`'s sweep a run would not compute: cached or done in the runner's state for
+ * this same experiment, or bases the app ships. Empty while the state is of another experiment.
+ */
+export function readyStages(state: SweepState | null, spec: Spec): Set<string> {
+  if (!state || state.link !== encodeSpec(spec)) return new Set();
+  return new Set([
+    ...state.stages
+      .filter((s) => s.status === 'cached' || s.status === 'done')
+      .map((s) => s.stageId),
+    ...state.shipped,
+  ]);
 }

@@ -6,9 +6,16 @@ import { secondsOn, type DeviceSpeed } from './speed';
 /** Above this estimate, Run asks first and suggests the toy variant or a GPU. */
 export const LONG_RUN_SEC = 3600;
 
-/** Seconds the whole sweep should take at this device's stored training speed (null when unknown). */
-export function sweepSeconds(spec: Spec, device: DeviceSpeed): number | null {
-  const cost = sweepCost(spec);
+/**
+ * Seconds the sweep should take at this device's stored training speed (null when unknown), less
+ * the stages in `ready` (cached or shipped: see readyStages).
+ */
+export function sweepSeconds(
+  spec: Spec,
+  device: DeviceSpeed,
+  ready?: ReadonlySet<string>,
+): number | null {
+  const cost = sweepCost(spec, ready);
   return cost ? secondsOn(cost, device) : null;
 }
 

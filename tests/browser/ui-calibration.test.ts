@@ -42,6 +42,12 @@ describe('the time estimate on a fresh browser', () => {
     const text = (await time.textContent())!.replace(/\s+/g, ' ').trim();
     expect(text).toMatch(/^about \d+(\.\d)? (s|min|h) on (wasm|webgpu|cpu) \(calibrated: .*rough/);
     const backend = /on (\w+)/.exec(text)![1];
+    // The default experiment's base model ships with the app: the estimate leaves its
+    // pretraining out, as a start will (and says so).
+    await page.getByTestId('cost-ready').waitFor({ timeout: 30_000 });
+    expect((await page.getByTestId('cost').textContent())!.replace(/\s+/g, ' ')).toContain(
+      '0 pretrainings, 15 fine-tunings, 15 evaluations (1 more stage is already done: cached, or a base model that came with the app)',
+    );
     const speeds = await stored(page);
     expect(speeds[backend]?.source).toBe('calibrated');
     expect(speeds[backend]?.flopsPerSec).toBeGreaterThan(0);

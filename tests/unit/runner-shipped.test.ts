@@ -3,7 +3,7 @@ import 'fake-indexeddb/auto';
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
 import { Engine } from '../../src/engine/engine';
-import { stageIds, type Spec } from '../../src/spec';
+import { stageIds, sweepCost, type Spec } from '../../src/spec';
 import { decodeBaseFile, encodeBaseFile, type BaseFile } from '../../src/store/base-file';
 import { Store } from '../../src/store/store';
 import { classifyStages } from '../../src/runner/cache';
@@ -11,6 +11,8 @@ import { Executor, type ExecEvent } from '../../src/runner/execute';
 import type { SweepPlan } from '../../src/runner/plan';
 import { exportBase, seedShippedBases, type AssetSource } from '../../src/runner/shipped';
 import type { RunResult } from '../../src/runner/types';
+import { SweepRunner } from '../../src/runner/runner';
+import { readyStages } from '../../src/ui/cost';
 import { bytesHash } from '../../src/util/hash';
 import { MICRO_SPEC, planOf, specOf } from '../fixtures/micro-spec';
 
@@ -176,6 +178,32 @@ describe('a sweep from a shipped base', () => {
       `the shipped base ${id.slice(0, 8)} is damaged (its checksum does not match): it is pretrained here`,
     ]);
     store.close();
+  });
+
+  it('before a run, the page learns which bases a start would load: the estimate leaves them out', async () => {
+    const spec = tiny();
+    const id = stageIds(spec).pretrain;
+    const { source, reads } = assetsOf(id, encodeBaseFile({ ...sample, stageId: id }));
+    const runner = new SweepRunner({ dbName: 'ship-estimate', shippedBases: source });
+    const state = await runner.loadCached(spec);
+    expect(state.shipped).toEqual([id]);
+    // Only the list is read, and nothing is written: opening an experiment costs no storage.
+    expect(reads).toEqual(['bases/manifest.json']);
+    const store = await Store.open<RunResult>({ name: 'ship-estimate' });
+    expect(await store.hasStage(id)).toBe(false);
+    store.close();
+    const ready = readyStages(state, spec);
+    expect([...ready]).toEqual([id]);
+    expect(sweepCost(spec, ready)!.pretrains).toBe(0);
+    // Another experiment on screen: the state says nothing about it.
+    const other = specOf({ ...MICRO_SPEC, seed: 99 });
+    expect(readyStages(state, other).size).toBe(0);
+    // A list that cannot be read lists nothing (a start says why).
+    const broken = new SweepRunner({
+      dbName: 'ship-estimate-2',
+      shippedBases: () => Promise.reject(new Error('offline')),
+    });
+    expect((await broken.loadCached(spec)).shipped).toEqual([]);
   });
 
   it('a damaged base is pretrained here instead, with a warning', async () => {

@@ -67,6 +67,27 @@ describe('cost model', () => {
     );
   });
 
+  it('leaves out the stages already done: a shipped base costs the default experiment nothing', () => {
+    const spec = presetSpec('plateau-toy');
+    const plan = planSweep(spec);
+    if (!plan.ok) throw new Error(plan.errors.join('; '));
+    const pretrain = plan.value.stages.find((s) => s.stage === 'pretrain')!;
+    const all = sweepCost(spec)!;
+    const rest = sweepCost(spec, new Set([pretrain.stageId]))!;
+    expect([rest.pretrains, rest.finetunes, rest.evals, rest.ready]).toEqual([0, 15, 15, 1]);
+    expect(rest.tokens.pretrain).toBe(0);
+    expect(rest.work).toBeCloseTo(all.work - pretrain.work, -3);
+    expect(rest.byKind.pretrain).toEqual({ work: 0, count: 0 });
+    // Two workers: what is left is the fine-tunes and evaluations, halved, and the world.
+    expect(secondsAt(rest, 1e9, 2)!).toBeCloseTo(
+      (rest.byKind.data.work + rest.byKind.finetune.work / 2) / 1e9,
+      6,
+    );
+    // Every stage done: nothing left to wait for.
+    const done = sweepCost(spec, new Set(plan.value.stages.map((s) => s.stageId)))!;
+    expect([done.work, done.ready]).toEqual([0, plan.value.stages.length]);
+  });
+
   it('counts parameters as the model builds them', () => {
     for (const preset of Object.keys(MODEL_PRESETS)) {
       const spec = parse({ model: { preset } });
