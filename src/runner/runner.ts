@@ -18,7 +18,7 @@ import {
   type AutoChoice,
 } from './race';
 import { resultsFileOf } from './results';
-import { pageAssets, seedShippedBases, shippedStages, type AssetSource } from './shipped';
+import { pageAssets, seedShippedBases, type AssetSource } from './shipped';
 import {
   applyEvent,
   failureText,
@@ -44,6 +44,7 @@ import { WorkerHost, WorkerLostError } from './workers/host';
 import { poolSize } from './workers/pool';
 
 export { idleState };
+export { shippedBaseIds } from './shipped';
 
 export interface RunnerOptions {
   /** IndexedDB name (tests use their own). */
@@ -193,14 +194,9 @@ export class SweepRunner implements Runner {
     const shipped = assets && seed ? await seedShippedBases(plan, store, assets) : null;
     const statuses = await classifyStages(plan, store);
     const results = await cachedResults(plan, statuses, store);
-    // Before a start, the bases it would load: the editor's estimate leaves their work out.
-    const listed = assets && !seed ? await shippedStages(plan, statuses, assets) : [];
     this.spent = {};
     this.state = idleState();
-    this.set({
-      ...plannedState(plan, statuses, results, await store.storageInfo()),
-      shipped: listed,
-    });
+    this.set(plannedState(plan, statuses, results, await store.storageInfo()));
     for (const id of shipped?.loaded ?? [])
       this.say(
         'info',

@@ -3,7 +3,7 @@ import * as v from 'valibot';
 import { bytesHash } from '../util/hash';
 import { checkpointOf, decodeBaseFile, encodeBaseFile } from '../store/base-file';
 import { Store } from '../store/store';
-import { classifyStages, type StagePlanStatus } from './cache';
+import { classifyStages } from './cache';
 import type { SweepPlan } from './plan';
 
 /** Where the shipped bases live, relative to the app's base URL. */
@@ -61,32 +61,11 @@ function shippedEntries(assets: AssetSource): Promise<ShippedEntry[]> {
 }
 
 /**
- * The pretraining a sweep would compute: its result is missing, or its weights are and a stage
- * still to compute needs them (classifyStages).
+ * The stage ids of the base models the app ships, for estimates made before any run (a start
+ * loads these rather than computes them); none where the list cannot be read (a start says why).
  */
-function pretrainsToCompute(
-  plan: SweepPlan,
-  statuses: ReadonlyMap<string, StagePlanStatus>,
-): string[] {
-  return plan.stages
-    .filter((s) => s.stage === 'pretrain' && statuses.get(s.stageId) === 'queued')
-    .map((s) => s.stageId);
-}
-
-/**
- * The pretraining stages a start would load from the app rather than compute: those to compute
- * that the manifest lists. Reads the manifest only and writes nothing (the editor's estimate asks
- * before any run); an unreadable manifest lists none, and the start says why.
- */
-export async function shippedStages(
-  plan: SweepPlan,
-  statuses: ReadonlyMap<string, StagePlanStatus>,
-  assets: AssetSource,
-): Promise<string[]> {
-  const wanted = pretrainsToCompute(plan, statuses);
-  if (wanted.length === 0) return [];
-  const entries = await shippedEntries(assets).catch(() => []);
-  return wanted.filter((id) => entries.some((e) => e.stageId === id));
+export async function shippedBaseIds(assets: AssetSource = pageAssets): Promise<string[]> {
+  return (await shippedEntries(assets).catch(() => [])).map((e) => e.stageId);
 }
 
 /**
@@ -101,7 +80,12 @@ export async function seedShippedBases(
   assets: AssetSource,
 ): Promise<{ loaded: string[]; warnings: string[] }> {
   const out = { loaded: [] as string[], warnings: [] as string[] };
-  const wanted = pretrainsToCompute(plan, await classifyStages(plan, store));
+  // The pretraining the sweep would compute: its result is missing, or its weights are and a
+  // stage still to compute needs them.
+  const statuses = await classifyStages(plan, store);
+  const wanted = plan.stages
+    .filter((s) => s.stage === 'pretrain' && statuses.get(s.stageId) === 'queued')
+    .map((s) => s.stageId);
   if (wanted.length === 0) return out;
   let entries: ShippedEntry[];
   try {

@@ -48,7 +48,6 @@ export function idleState(): SweepState {
     curves: {},
     results: {},
     counters: emptyCounters(),
-    shipped: [],
     messages: [],
     storage: null,
   };

@@ -125,11 +125,6 @@ export interface SweepState {
   /** Results of finished runs, keyed by run id (cached ones included). */
   results: Record<string, RunResult>;
   counters: StageCounters;
-  /**
-   * Pretraining stages (ids) the app ships and the cache lacks: starting the sweep loads them from
-   * the app's assets instead of computing them (runner/shipped.ts).
-   */
-  shipped: string[];
   messages: Message[];
   storage: StorageInfo | null;
 }

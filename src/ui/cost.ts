@@ -37,15 +37,17 @@ export function timeEstimate(cost: SweepCost, device: DeviceSpeed): TimeEstimate
 }
 
 /**
- * The stages of `spec`'s sweep a run would not compute: cached or done in the runner's state for
- * this same experiment, or bases the app ships. Empty while the state is of another experiment.
+ * The stages of `spec`'s sweep a run would not compute: those cached or done in the runner's state
+ * for this same experiment, and the base models the app ships (`shipped`, stage ids).
  */
-export function readyStages(state: SweepState | null, spec: Spec): Set<string> {
-  if (!state || state.link !== encodeSpec(spec)) return new Set();
-  return new Set([
-    ...state.stages
-      .filter((s) => s.status === 'cached' || s.status === 'done')
-      .map((s) => s.stageId),
-    ...state.shipped,
-  ]);
+export function readyStages(
+  state: SweepState | null,
+  spec: Spec,
+  shipped: Iterable<string>,
+): Set<string> {
+  const done =
+    state && state.link === encodeSpec(spec)
+      ? state.stages.filter((s) => s.status === 'cached' || s.status === 'done')
+      : [];
+  return new Set([...done.map((s) => s.stageId), ...shipped]);
 }

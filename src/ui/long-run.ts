@@ -26,9 +26,13 @@ export function timeText(seconds: number | null, device: DeviceSpeed): string {
   return 'time: known after a first run or calibration';
 }
 
-/** A preset's estimated time, by id. */
-export function presetSeconds(id: string, device: DeviceSpeed): number | null {
-  return sweepSeconds(presetSpec(id), device);
+/** A preset's estimated time, by id, less the stages in `ready` (e.g. the bases the app ships). */
+export function presetSeconds(
+  id: string,
+  device: DeviceSpeed,
+  ready: Iterable<string> = [],
+): number | null {
+  return sweepSeconds(presetSpec(id), device, new Set(ready));
 }
 
 /** The toy variant of a full-size preset the spec is, if it is one and has a toy. */

@@ -18,6 +18,8 @@ export class PageState {
   probeError: string | null = $state(null);
   /** Imported files the experiment names that this browser lacks (e.g. it came in someone's link). */
   missing: ImportNeed[] = $state.raw([]);
+  /** Stage ids of the base models the app ships (a run loads them): estimates leave them out. */
+  shipped: readonly string[] = $state.raw([]);
   /** Resolves once the runner is loaded. */
   readonly ready: Promise<Sweep>;
 
@@ -28,6 +30,7 @@ export class PageState {
     this.ready = import('../runner/runner').then((m) => {
       const runner = m.getRunner();
       void runner.interrupted().then((i) => (this.interrupted = i));
+      void m.shippedBaseIds().then((ids) => (this.shipped = ids));
       return (this.sweep = new Sweep(runner));
     });
     $effect(() => {

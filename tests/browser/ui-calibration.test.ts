@@ -48,6 +48,11 @@ describe('the time estimate on a fresh browser', () => {
     expect((await page.getByTestId('cost').textContent())!.replace(/\s+/g, ' ')).toContain(
       '0 pretrainings, 15 fine-tunings, 15 evaluations (1 more stage is already done: cached, or a base model that came with the app)',
     );
+    // The start page promises the same time as the editor.
+    const now = (await time.textContent())!.replace(/\s+/g, ' ').trim();
+    const editorTime = /^about [^(]+/.exec(now)![0].trim();
+    await page.getByTestId('tab-start').click();
+    expect((await page.getByTestId('start-time').textContent())!.trim()).toBe(editorTime);
     const speeds = await stored(page);
     expect(speeds[backend]?.source).toBe('calibrated');
     expect(speeds[backend]?.flopsPerSec).toBeGreaterThan(0);

@@ -9,9 +9,14 @@ import { Store } from '../../src/store/store';
 import { classifyStages } from '../../src/runner/cache';
 import { Executor, type ExecEvent } from '../../src/runner/execute';
 import type { SweepPlan } from '../../src/runner/plan';
-import { exportBase, seedShippedBases, type AssetSource } from '../../src/runner/shipped';
+import {
+  exportBase,
+  seedShippedBases,
+  shippedBaseIds,
+  type AssetSource,
+} from '../../src/runner/shipped';
 import type { RunResult } from '../../src/runner/types';
-import { SweepRunner } from '../../src/runner/runner';
+import { plannedState } from '../../src/runner/state';
 import { readyStages } from '../../src/ui/cost';
 import { bytesHash } from '../../src/util/hash';
 import { MICRO_SPEC, planOf, specOf } from '../fixtures/micro-spec';
@@ -180,30 +185,29 @@ describe('a sweep from a shipped base', () => {
     store.close();
   });
 
-  it('before a run, the page learns which bases a start would load: the estimate leaves them out', async () => {
+  it('before a run, the page learns which bases the app ships: the estimate leaves them out', async () => {
     const spec = tiny();
     const id = stageIds(spec).pretrain;
     const { source, reads } = assetsOf(id, encodeBaseFile({ ...sample, stageId: id }));
-    const runner = new SweepRunner({ dbName: 'ship-estimate', shippedBases: source });
-    const state = await runner.loadCached(spec);
-    expect(state.shipped).toEqual([id]);
-    // Only the list is read, and nothing is written: opening an experiment costs no storage.
-    expect(reads).toEqual(['bases/manifest.json']);
-    const store = await Store.open<RunResult>({ name: 'ship-estimate' });
-    expect(await store.hasStage(id)).toBe(false);
-    store.close();
-    const ready = readyStages(state, spec);
-    expect([...ready]).toEqual([id]);
-    expect(sweepCost(spec, ready)!.pretrains).toBe(0);
-    // Another experiment on screen: the state says nothing about it.
-    const other = specOf({ ...MICRO_SPEC, seed: 99 });
-    expect(readyStages(state, other).size).toBe(0);
+    const shipped = new Set(await shippedBaseIds(source));
+    expect([...shipped]).toEqual([id]);
+    expect(reads).toEqual(['bases/manifest.json']); // the list only: no base is fetched
+    // Nothing on screen yet: the shipped pretraining alone is ready, and costs nothing.
+    expect([...readyStages(null, spec, shipped)]).toEqual([id]);
+    const cost = sweepCost(spec, readyStages(null, spec, shipped))!;
+    expect([cost.pretrains, cost.ready]).toEqual([0, 1]);
+    // The runner's state for this experiment adds what its cache holds; another one's adds nothing.
+    const p = plan(spec);
+    const statuses = new Map(
+      p.stages.map((st) => [st.stageId, st.stage === 'finetune' ? 'cached' : 'queued'] as const),
+    );
+    const state = plannedState(p, statuses, {}, null);
+    expect([...readyStages(state, spec, shipped)].sort()).toEqual(
+      [id, stageIds(spec).finetune].sort(),
+    );
+    expect([...readyStages(state, specOf({ ...MICRO_SPEC, seed: 99 }), new Set())]).toEqual([]);
     // A list that cannot be read lists nothing (a start says why).
-    const broken = new SweepRunner({
-      dbName: 'ship-estimate-2',
-      shippedBases: () => Promise.reject(new Error('offline')),
-    });
-    expect((await broken.loadCached(spec)).shipped).toEqual([]);
+    expect(await shippedBaseIds(() => Promise.reject(new Error('offline')))).toEqual([]);
   });
 
   it('a damaged base is pretrained here instead, with a warning', async () => {
