@@ -18,7 +18,7 @@ import { asPlanned, type StagePlanStatus } from './cache';
 import { loadImports, neededImports } from './imports';
 import type { PlannedRun, PlannedStage, SweepPlan } from './plan';
 import { Pool } from './workers/pool';
-import { firstPromptMisfit, stageQueue } from './queue';
+import { firstPromptMisfit, runOrder, stageQueue } from './queue';
 import type { PlanStage, RunResult } from './types';
 
 /**
@@ -149,7 +149,9 @@ export class Executor {
       throw new Error(misfit.error);
     }
     const todo: PlannedRun[] = [];
-    for (const run of plan.runs) {
+    // In queue order: when a shared stage finishes, the stages it frees ask for engines in this
+    // order, and free engines go to the first to ask.
+    for (const run of runOrder(plan, statuses)) {
       if (statuses.get(run.stages.eval) === 'cached') {
         const rec = await this.store.getRun(run.id);
         if (rec) {

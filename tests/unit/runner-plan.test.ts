@@ -2,6 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { presetSpec } from '../../src/spec';
 import { parseShard, planSweep, type SweepPlan } from '../../src/runner/plan';
+import { runOrder, stageQueue } from '../../src/runner/queue';
 import {
   formatTable,
   mergeResultsFiles,
@@ -67,6 +68,56 @@ describe('plan', () => {
     expect(sizes).toEqual([1, 2, 4, 8, 16].map((k) => k * sizes[0]));
     expect(p.runs.map((r) => r.examples)).toEqual(sizes.flatMap((n) => [n, n, n]));
     expect(p.runs.every((r) => r.condition === 'all')).toBe(true);
+  });
+
+  it('queues the cheapest run first, then the costliest first: no engine idles at the end', () => {
+    const p = plan('plateau-toy');
+    const queued = new Map(p.stages.map((s) => [s.stageId, 'queued' as const]));
+    const sizes = [...new Set(p.runs.map((r) => r.examples))]; // 8 … 128
+    const [small, , , , large] = sizes;
+    expect(runOrder(p, queued).map((r) => r.examples)).toEqual([
+      small,
+      large,
+      large,
+      large,
+      sizes[3],
+      sizes[3],
+      sizes[3],
+      sizes[2],
+      sizes[2],
+      sizes[2],
+      sizes[1],
+      sizes[1],
+      sizes[1],
+      small,
+      small,
+    ]);
+    // Seeds of one size keep plan order; the stage ranks follow the run order.
+    const order = runOrder(p, queued);
+    expect(order.slice(1, 4).map((r) => p.runs.indexOf(r))).toEqual([12, 13, 14]);
+    const { rank } = stageQueue(p, queued);
+    const rankOf = (i: number) => rank.get(order[i]!.stages.finetune)!;
+    expect(order.map((_, i) => rankOf(i))).toEqual([...order.keys()].map((i) => rankOf(0) + 4 * i));
+    // Cached runs cost nothing and go last (they show at once); the first is still the cheapest to compute.
+    const cached = new Map<string, 'queued' | 'cached'>(queued);
+    for (const r of p.runs.filter((x) => x.examples === large))
+      for (const s of [r.stages.finetune, r.stages.eval]) cached.set(s, 'cached');
+    expect(runOrder(p, cached).map((r) => r.examples)).toEqual([
+      small,
+      ...[3, 2, 1].flatMap((k) => [sizes[k], sizes[k], sizes[k]]),
+      small,
+      small,
+      large,
+      large,
+      large,
+    ]);
+  });
+
+  it('keeps the runs of each pretraining together, in plan order', () => {
+    const p = plan('scale-toy');
+    const queued = new Map(p.stages.map((s) => [s.stageId, 'queued' as const]));
+    const pretrains = runOrder(p, queued).map((r) => r.stages.pretrain);
+    expect(pretrains).toEqual(p.runs.map((r) => r.stages.pretrain));
   });
 
   it('scale-toy finishes each model size before the next and names conditions by setting', () => {
