@@ -12,7 +12,7 @@ import type { PlanStage } from './types';
  * leaves memory once its last fine-tune has read it). Within them: the cheapest first, so a first
  * result comes within seconds, then the costliest first. Longest-first keeps the last stages
  * short, so no engine of the pool idles while another finishes a long fine-tune (on plateau-toy's
- * fine-tunes of 8…128 examples, the last one ran alone for most of a minute in plan order).
+ * fine-tunes of 8…128 examples, the last one ran alone for about half a minute in plan order).
  * Equal costs keep plan order; what is cached costs nothing.
  */
 export function runOrder(
