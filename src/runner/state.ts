@@ -207,7 +207,7 @@ export function applyEvent(t: Tracked, e: ExecEvent, now: number): Tracked {
         ...t,
         state: {
           ...s,
-          results: { ...s.results, [e.result.runId]: e.result },
+          results: inRunOrder(s, { ...s.results, [e.result.runId]: e.result }),
           runs: s.runs.map((r) =>
             r.id === e.result.runId
               ? { ...r, status: r.status === 'cached' ? 'cached' : 'done' }
@@ -259,4 +259,15 @@ function onProgress(t: Tracked, stageId: string, p: Progress, now: number): Trac
     tokensPerSec: p.tokensPerSec ?? s.tokensPerSec,
   };
   return { state: withProgress(state, spent), spent };
+}
+
+/**
+ * Results keyed in the plan's run order, whatever order the queue finished them in (runOrder):
+ * the table and the sample views read them in this order. Results of runs the state does not list
+ * (none in practice) are kept, last.
+ */
+function inRunOrder(s: SweepState, results: Record<string, RunResult>): Record<string, RunResult> {
+  const out: Record<string, RunResult> = {};
+  for (const r of s.runs) if (results[r.id]) out[r.id] = results[r.id];
+  return { ...out, ...results };
 }

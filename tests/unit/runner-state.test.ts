@@ -47,6 +47,22 @@ describe('runner state', () => {
     expect(state.etaSec).toBeNull();
   });
 
+  it('keeps results in plan order whatever order the queue finishes them in', () => {
+    const p = plan();
+    const done = (i: number): [number, ExecEvent] => [
+      i,
+      { type: 'run-done', result: { runId: p.runs[i]!.id } as RunResult },
+    ];
+    // As runOrder finishes them: the cheapest, the largest three, then the rest from the top.
+    const order = [0, 12, 13, 14, 9, 10, 11, 6, 7, 8, 3, 4, 5, 1, 2];
+    const { state } = replay(start(p), order.map(done));
+    expect(Object.keys(state.results)).toEqual(p.runs.map((r) => r.id));
+    expect(Object.keys(replay(start(p), [done(14), done(0)]).state.results)).toEqual([
+      p.runs[0]!.id,
+      p.runs[14]!.id,
+    ]);
+  });
+
   it('follows a fine-tune from start to a finished run, and never mutates what it was given', () => {
     const p = plan();
     const t0 = start(p);
