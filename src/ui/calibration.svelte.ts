@@ -2,6 +2,7 @@
 import type { BackendName } from '../engine/api';
 import { sweepRunningHere } from '../runner/tabs';
 import { Calibrator, spawnBenchWorker } from './calibrate';
+import { poolSize } from '../runner/workers/pool';
 
 /** Quiet time once the runner is up and idle, so that calibrating never slows the first view. */
 const SETTLE_MS = 1000;
@@ -10,6 +11,7 @@ export class AutoCalibration {
   running = $state(false);
   private readonly calibrator = new Calibrator({
     spawn: spawnBenchWorker,
+    workers: poolSize,
     busyElsewhere: sweepRunningHere,
     onRunning: (r) => (this.running = r),
   });

@@ -91,6 +91,10 @@ function fakeWorker() {
   const w = {
     terminated: false,
     calls,
+    threads: null as number | null,
+    wasmThreads: async (n: number) => {
+      w.threads = n;
+    },
     benchTraining: (o: unknown) => {
       calls.push(o);
       return new Promise<{ gflops: number }>((res, rej) => {
@@ -136,6 +140,34 @@ describe('the background calibration', () => {
     expect(c.running).toBe(false);
     // Once stored, there is nothing to calibrate.
     expect(await c.run('wasm')).toBe('skipped');
+  });
+
+  test('trains on as many workers as a sweep runs, one wasm thread each, and stores their mean rate', async () => {
+    const ws = [fakeWorker(), fakeWorker()];
+    const spawn = vi.fn(() => ws[spawn.mock.calls.length - 1] as BenchWorker);
+    const c = new Calibrator({ spawn, workers: () => 2 });
+    const done = c.run('wasm');
+    await settle();
+    expect(spawn).toHaveBeenCalledTimes(2);
+    expect(ws.map((w) => [w.threads, w.calls.length])).toEqual([
+      [1, 1],
+      [1, 1],
+    ]);
+    ws[0]!.answer({ gflops: 3 });
+    await settle();
+    expect(c.running).toBe(true); // the other one still trains
+    ws[1]!.answer({ gflops: 4 });
+    expect(await done).toBe('stored');
+    expect(speedOf('wasm')?.flopsPerSec).toBeCloseTo(3.5e9, -3);
+    expect(ws.every((w) => w.terminated)).toBe(true);
+    // A GPU is one queue: one worker, its threads untouched.
+    const g = fakeWorker();
+    const gpu = new Calibrator({ spawn: () => g, workers: () => 2 });
+    const gDone = gpu.run('webgpu');
+    await settle();
+    g.answer({ gflops: 50 });
+    expect(await gDone).toBe('stored');
+    expect(g.threads).toBeNull();
   });
 
   test('a backend with a stored speed, or a software GPU, is not calibrated', async () => {
