@@ -18,7 +18,7 @@ import { asPlanned, type StagePlanStatus } from './cache';
 import { loadImports, neededImports } from './imports';
 import type { PlannedRun, PlannedStage, SweepPlan } from './plan';
 import { Pool } from './workers/pool';
-import { firstPromptMisfit, runOrder, stageQueue } from './queue';
+import { firstPromptMisfit, stageQueue } from './queue';
 import type { PlanStage, RunResult } from './types';
 
 /**
@@ -73,7 +73,7 @@ export class Executor {
   /** Final weights computed this session that a stage still to run reads, by stage id. */
   private readonly models = new Map<string, Checkpoint>();
   /** Each stage's place in the queue for an engine, and how many stages to run read its weights. */
-  private queue: ReturnType<typeof stageQueue> = { rank: new Map(), readers: new Map() };
+  private queue: ReturnType<typeof stageQueue> = { runs: [], rank: new Map(), readers: new Map() };
 
   /** One engine, or several (a pool of workers) that compute independent stages at once. */
   constructor(
@@ -151,7 +151,7 @@ export class Executor {
     const todo: PlannedRun[] = [];
     // In queue order: when a shared stage finishes, the stages it frees ask for engines in this
     // order, and free engines go to the first to ask.
-    for (const run of runOrder(plan, statuses)) {
+    for (const run of this.queue.runs) {
       if (statuses.get(run.stages.eval) === 'cached') {
         const rec = await this.store.getRun(run.id);
         if (rec) {

@@ -39,18 +39,19 @@ export function runOrder(
 }
 
 /**
- * Each stage's place in the queue for an engine (lower first: runs in `runOrder`, and a run's
- * evaluation before the next run's fine-tuning, so a finished fine-tune yields its result), and
- * how many stages still to compute read each training stage's weights (so a model leaves memory
- * once the last of them has it).
+ * The runs in `runOrder`; each stage's place in the queue for an engine (lower first: runs in that
+ * order, and a run's evaluation before the next run's fine-tuning, so a finished fine-tune yields
+ * its result); and how many stages still to compute read each training stage's weights (so a model
+ * leaves memory once the last of them has it).
  */
 export function stageQueue(
   plan: SweepPlan,
   statuses: ReadonlyMap<string, StagePlanStatus>,
-): { rank: Map<string, number>; readers: Map<string, number> } {
+): { runs: PlannedRun[]; rank: Map<string, number>; readers: Map<string, number> } {
   const order: PlanStage[] = ['data', 'pretrain', 'finetune', 'eval'];
   const rank = new Map<string, number>();
-  runOrder(plan, statuses).forEach((run, i) =>
+  const runs = runOrder(plan, statuses);
+  runs.forEach((run, i) =>
     order.forEach((stage, k) => {
       const id = run.stages[stage];
       rank.set(id, Math.min(rank.get(id) ?? Infinity, i * order.length + k));
@@ -60,7 +61,7 @@ export function stageQueue(
   for (const s of plan.stages)
     if (s.parent && s.stage !== 'data' && statuses.get(s.stageId) !== 'cached')
       readers.set(s.parent, (readers.get(s.parent) ?? 0) + 1);
-  return { rank, readers };
+  return { runs, rank, readers };
 }
 
 /**
