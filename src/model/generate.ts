@@ -3,53 +3,13 @@ import * as tf from '@tensorflow/tfjs-core';
 import { Rng } from '../util/rng';
 import { head, hidden, type LayerCache, type Llama } from './llama';
 import { takeRows } from './ops';
+import { sampleToken, type TokenSampling } from './sample';
 
-export interface SamplingOptions {
-  /** 0 = greedy (argmax). LIMA: 0.7. */
-  temperature: number;
-  /** Nucleus mass. LIMA: 0.9. */
-  topP: number;
-  /** Divides positive (multiplies negative) logits of tokens already generated. LIMA: 1.2. */
-  repetitionPenalty: number;
+export interface SamplingOptions extends TokenSampling {
   maxNewTokens: number;
   /** Generation of a row ends at the first of these (not included in the output). */
   stopIds: number[];
   seed: number;
-}
-
-/** Picks the next token from one row of logits (modified in place). */
-export function sampleToken(
-  logits: Float32Array,
-  generated: readonly number[],
-  o: Pick<SamplingOptions, 'temperature' | 'topP' | 'repetitionPenalty'>,
-  rng: Rng,
-): number {
-  if (o.repetitionPenalty !== 1) {
-    for (const id of new Set(generated)) {
-      const z = logits[id];
-      logits[id] = z > 0 ? z / o.repetitionPenalty : z * o.repetitionPenalty;
-    }
-  }
-  if (o.temperature <= 0) {
-    let best = 0;
-    for (let i = 1; i < logits.length; i++) if (logits[i] > logits[best]) best = i;
-    return best;
-  }
-  let max = -Infinity;
-  for (const z of logits) max = Math.max(max, z);
-  const probs = Array.from(logits, (z, i) => ({ i, p: Math.exp((z - max) / o.temperature) }));
-  const total = probs.reduce((a, x) => a + x.p, 0);
-  probs.sort((a, b) => b.p - a.p || a.i - b.i);
-  // The smallest set of most likely tokens whose mass reaches topP.
-  let kept = 0;
-  let mass = 0;
-  while (kept < probs.length && mass < o.topP * total) mass += probs[kept++].p;
-  let u = rng.float() * mass;
-  for (let k = 0; k < kept; k++) {
-    u -= probs[k].p;
-    if (u <= 0) return probs[k].i;
-  }
-  return probs[kept - 1].i;
 }
 
 export interface Generation {
@@ -139,7 +99,7 @@ export async function generate(
       // Rows draw from the one stream in their original order, whether or not finished rows left.
       live.forEach((r, b) => {
         if (done[r]) return;
-        const id = sampleToken(logits.slice(b * V, (b + 1) * V), out[r], o, rng);
+        const id = sampleToken(logits.subarray(b * V, (b + 1) * V), out[r], o, rng);
         if (stop.has(id)) done[r] = true;
         else out[r].push(id);
         if (!stop.has(id) && out[r].length >= room[r]) {

@@ -11,7 +11,8 @@ import {
   Llama,
   type ModelConfig,
 } from '../../src/model/llama';
-import { generate, sampleToken } from '../../src/model/generate';
+import { generate } from '../../src/model/generate';
+import { sampleToken } from '../../src/model/sample';
 import { Rng } from '../../src/util/rng';
 
 const cfg: ModelConfig = {
