@@ -11,7 +11,7 @@ import { CHROMIUM_ARGS, ensureChromium } from './chromium.mjs';
 import { merge } from './lab-merge.mjs';
 
 const HELP = `Usage:
-  npm run lab -- <preset | share link> [--shard k/n] [--out results.json] [--backend auto|webgpu|wasm|cpu] [--workers n] [--fresh | --profile dir] [--port 5199] [--dev] [--trace trace.json] [--no-shipped] [--save-bases dir]
+  npm run lab -- <preset | share link> [--shard k/n] [--out results.json] [--backend auto|webgpu|wasm|cpu] [--workers n] [--fresh | --profile dir] [--port 5199] [--dev] [--trace trace.json] [--no-shipped] [--no-wide] [--save-bases dir]
   npm run lab -- merge a.json b.json … [--out merged.json]
 
 Runs a sweep in headless Chromium (the app's runner, store and engine worker), prints progress and a
@@ -23,6 +23,8 @@ sweep computes nothing and an interrupted one resumes; --fresh starts from an em
 --workers n fixes how many engine workers compute independent stages at once (default: one per
 core on wasm and cpu, one on webgpu); the results are the same whatever n.
 --no-shipped pretrains every base model here instead of starting from one the app ships.
+--no-wide keeps a stage that runs alone (a sweep's one pretraining) on the pool's one-thread workers
+instead of a worker with a thread per core (to compare; the results are the same).
 --save-bases dir writes each pretraining of the sweep as a base file the app ships (dir/<stage>.lbase,
 listed in dir/manifest.json): \`npm run ship-bases\` does this for the default experiment.`;
 
@@ -44,6 +46,7 @@ const { values: opts, positionals } = parseArgs({
     profile: { type: 'string' },
     trace: { type: 'string' },
     'no-shipped': { type: 'boolean', default: false },
+    'no-wide': { type: 'boolean', default: false },
     'save-bases': { type: 'string' },
     help: { type: 'boolean', short: 'h', default: false },
   },
@@ -126,6 +129,7 @@ async function run(arg) {
       workers: opts.workers === undefined ? null : Number(opts.workers),
       trace: !!opts.trace,
       noShipped: opts['no-shipped'],
+      noWide: opts['no-wide'],
       saveBases: !!opts['save-bases'],
     });
     if (out.error) fail(out.error);
@@ -242,7 +246,9 @@ function printBreakdown(breakdown) {
       const rate = b.rateMs
         ? `, ${Math.round((1000 * b.tokens) / b.rateMs).toLocaleString('en-US')} ${k === 'eval' ? 'generated ' : ''}tokens/s`
         : '';
-      return `  ${name.padEnd(9)} ${String(b.n).padStart(3)} ${b.n === 1 ? 'stage ' : 'stages'} ${(b.ms / 1000).toFixed(1).padStart(7)} s${rate}`;
+      // A stage that ran alone on a worker of its own, with a thread per core (runner.ts).
+      const wide = b.wide ? ` (ran alone: one worker, ${b.wide} threads)` : '';
+      return `  ${name.padEnd(9)} ${String(b.n).padStart(3)} ${b.n === 1 ? 'stage ' : 'stages'} ${(b.ms / 1000).toFixed(1).padStart(7)} s${rate}${wide}`;
     });
   if (rows.length) console.log(`time by stage (computed in this run):\n${rows.join('\n')}`);
 }
@@ -329,10 +335,11 @@ async function inPage(a) {
   }
   // --workers fixes the engine pool's size (to compare sizes); else the page's own runner sizes it.
   const runner =
-    a.workers || a.noShipped
+    a.workers || a.noShipped || a.noWide
       ? new runnerModule.SweepRunner({
           ...(a.workers ? { workers: a.workers } : {}),
           ...(a.noShipped ? { shippedBases: false } : {}),
+          ...(a.noWide ? { wide: false } : {}),
         })
       : runnerModule.getRunner();
   const fmt = (s) =>
@@ -420,8 +427,9 @@ async function inPage(a) {
   const breakdown = {};
   for (const st of s.stages) {
     if (st.status !== 'done' || st.ms === undefined) continue;
-    const b = (breakdown[st.stage] ??= { n: 0, ms: 0, tokens: 0, rateMs: 0 });
+    const b = (breakdown[st.stage] ??= { n: 0, ms: 0, tokens: 0, rateMs: 0, wide: 0 });
     b.n += 1;
+    if (st.threads) b.wide = st.threads;
     b.ms += st.ms;
     if (st.tokensPerSec) {
       b.tokens += (st.tokensPerSec * st.ms) / 1000;

@@ -1,6 +1,6 @@
 // Training speed of a preset, or of an experiment's own model, on the active backend, as a share of that backend's own matmul peak.
 import * as tf from '@tensorflow/tfjs-core';
-import { getThreadsCount, setThreadsCount } from '@tensorflow/tfjs-backend-wasm';
+import { getThreadsCount } from '@tensorflow/tfjs-backend-wasm';
 import { defaultSpec, type ModelPresetName, type Spec } from '../spec';
 import {
   configParamCount,
@@ -12,7 +12,7 @@ import {
 import { freshTrainer, type Batch } from '../train/step';
 import { Rng } from '../util/rng';
 import type { BackendName } from './api';
-import { initBackend } from './probe';
+import { initBackend, requestWasmThreads } from './probe';
 
 export interface PeakResult {
   backend: BackendName;
@@ -160,16 +160,7 @@ export async function wasmThreads(request?: number): Promise<{
   multithreadSupport: boolean;
   threads: number;
 }> {
-  if (request) {
-    // tfjs-wasm caps its pool at hardwareConcurrency / 2 (it assumes two hyper-threads per
-    // core), read once when the module starts: on a 2-core machine that is one thread.
-    // Reporting twice the request before the start lifts the cap to the request.
-    const nav = globalThis.navigator as Navigator | undefined;
-    if (nav && nav.hardwareConcurrency < 2 * request) {
-      Object.defineProperty(nav, 'hardwareConcurrency', { value: 2 * request, configurable: true });
-    }
-    setThreadsCount(request);
-  }
+  if (request) requestWasmThreads(request);
   await initBackend('wasm');
   return {
     crossOriginIsolated: Boolean(

@@ -38,9 +38,8 @@ import { DevSelection } from './dev';
 import { useImports as setImports } from './imports';
 import { answerAndJudge, type EvalPlan } from './evaluate';
 import { summarizeSamples } from '../world/stats';
-import { setThreadsCount } from '@tensorflow/tfjs-backend-wasm';
 import { checkFits } from './fit';
-import { initBackend, probeBackends } from './probe';
+import { initBackend, probeBackends, requestWasmThreads } from './probe';
 import { loadModel, restoreTraining, snapshot } from './state';
 import { moved } from './transfer';
 import { sftSchedule } from './sft-batches';
@@ -72,7 +71,7 @@ export class Engine implements EngineApi {
   }
 
   async threads(n: number): Promise<void> {
-    setThreadsCount(n);
+    requestWasmThreads(n);
   }
 
   /** Starts the spec's backend (auto: the probe's choice), or the pinned one, and returns its name. */

@@ -1,7 +1,7 @@
 // Backend probe and start-up where tfjs runs (workers, Node): the report with tfjs's own wasm flags, and the active backend.
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
-import '@tensorflow/tfjs-backend-wasm';
+import { setThreadsCount } from '@tensorflow/tfjs-backend-wasm';
 import '@tensorflow/tfjs-backend-webgpu';
 import type { BackendName, BackendReport } from './api';
 import { describeBackends } from './capabilities';
@@ -32,4 +32,18 @@ export async function initBackend(name: BackendName): Promise<void> {
   const ok = await tf.setBackend(name);
   if (!ok) throw new Error(`the ${name} backend failed to initialise`);
   await tf.ready();
+}
+
+/**
+ * Asks the wasm backend for `n` threads; it only acts before the backend's first start in this
+ * context, and only where the page is cross-origin isolated (else wasm runs one thread).
+ */
+export function requestWasmThreads(n: number): void {
+  // tfjs-wasm caps its pool at hardwareConcurrency / 2 (it assumes two hyper-threads per core),
+  // read once when the module starts: on a 2-core machine that is one thread. Reporting twice the
+  // request before the start lifts the cap to the request.
+  const nav = globalThis.navigator as Navigator | undefined;
+  if (nav && nav.hardwareConcurrency < 2 * n)
+    Object.defineProperty(nav, 'hardwareConcurrency', { value: 2 * n, configurable: true });
+  setThreadsCount(n);
 }

@@ -33,7 +33,7 @@ export type EngineLike = Pick<
 };
 
 export type ExecEvent =
-  | { type: 'stage-start'; stageId: string; resumedFrom?: number }
+  | { type: 'stage-start'; stageId: string; resumedFrom?: number; threads?: number }
   | { type: 'progress'; stageId: string; progress: Progress }
   | {
       type: 'stage-done';
@@ -53,7 +53,15 @@ export interface ExecOptions {
   /** Wraps hooks before they cross to a worker (comlink `proxy`); identity in Node. */
   wrapHooks?: (hooks: Hooks) => Hooks;
   onEvent: (e: ExecEvent) => void;
+  /**
+   * Starts an engine that runs on every core the pool's workers share (one thread each there),
+   * for the stages that run alone; null where it cannot (the pool's engines run them then).
+   */
+  wide?: () => Promise<WideEngine | null>;
 }
+
+/** An engine of its own for the stages that run alone, ended once the last of them is done. */
+export type WideEngine = EngineLike & { end(): void; threads: number };
 
 const isTraining = (s: PlanStage): s is 'pretrain' | 'finetune' =>
   s === 'pretrain' || s === 'finetune';
@@ -73,7 +81,18 @@ export class Executor {
   /** Final weights computed this session that a stage still to run reads, by stage id. */
   private readonly models = new Map<string, Checkpoint>();
   /** Each stage's place in the queue for an engine, and how many stages to run read its weights. */
-  private queue: ReturnType<typeof stageQueue> = { runs: [], rank: new Map(), readers: new Map() };
+  private queue: ReturnType<typeof stageQueue> = {
+    runs: [],
+    rank: new Map(),
+    readers: new Map(),
+    alone: new Set(),
+  };
+  /** The engine of the stages that run alone, once started (see `onEngine`). */
+  private wide: Promise<WideEngine | null> | null = null;
+  private wideEngine: WideEngine | null = null;
+  /** The stages that run alone still to finish: the wide engine ends after the last. */
+  private aloneLeft = 0;
+  private files: Awaited<ReturnType<typeof loadImports>> = [];
 
   /** One engine, or several (a pool of workers) that compute independent stages at once. */
   constructor(
@@ -86,6 +105,7 @@ export class Executor {
 
   private tell(command: Control): void {
     for (const engine of this.pool.items) void engine.control(command);
+    if (this.wideEngine) void this.wideEngine.control(command);
   }
 
   pause(): void {
@@ -130,9 +150,11 @@ export class Executor {
     // The engines may carry an earlier sweep's cancel or pause: this sweep starts from neither.
     this.tell('reset');
     const files = await loadImports(this.store, neededImports(plan, statuses));
+    this.files = files;
     await Promise.all(this.pool.items.map((engine) => engine.useImports(files)));
     const byId = new Map(plan.stages.map((s) => [s.stageId, s]));
     this.queue = stageQueue(plan, statuses);
+    this.aloneLeft = this.o.wide ? this.queue.alone.size : 0;
     const results = new Map<string, Promise<unknown>>();
     const ensure = (s: PlannedStage): Promise<unknown> => {
       let p = results.get(s.stageId);
@@ -161,18 +183,22 @@ export class Executor {
       }
       todo.push(run);
     }
-    await Promise.all(
-      todo.map(async (run) => {
-        try {
-          await ensure(byId.get(run.stages.eval)!);
-          this.o.onEvent({ type: 'run-done', result: await this.assemble(run) });
-        } catch (e) {
-          if (isCancelled(e)) return;
-          this.o.onEvent({ type: 'run-failed', runId: run.id, error: (e as Error).message });
-          this.stop(e);
-        }
-      }),
-    );
+    try {
+      await Promise.all(
+        todo.map(async (run) => {
+          try {
+            await ensure(byId.get(run.stages.eval)!);
+            this.o.onEvent({ type: 'run-done', result: await this.assemble(run) });
+          } catch (e) {
+            if (isCancelled(e)) return;
+            this.o.onEvent({ type: 'run-failed', runId: run.id, error: (e as Error).message });
+            this.stop(e);
+          }
+        }),
+      );
+    } finally {
+      this.endWide();
+    }
     if (this.stopped) throw this.stopped.failure ?? new CancelledError();
   }
 
@@ -182,6 +208,46 @@ export class Executor {
       await this.gate();
       return f(engine);
     });
+  }
+
+  /**
+   * The engine a computed stage runs on: the wide engine for a stage that runs alone (started
+   * for the first of them, ended after the last), else the pool's next free one.
+   */
+  private async onEngine<T>(
+    s: PlannedStage,
+    f: (engine: EngineLike, threads?: number) => Promise<T>,
+  ): Promise<T> {
+    if (!this.o.wide || !this.queue.alone.has(s.stageId)) return this.withEngine(s, f);
+    try {
+      await this.gate();
+      // One that fails to start leaves the stage to the pool, as where none can start.
+      this.wide ??= this.o
+        .wide()
+        .then(async (engine) => {
+          try {
+            await engine?.useImports(this.files);
+          } catch (e) {
+            engine?.end();
+            throw e;
+          }
+          return (this.wideEngine = engine);
+        })
+        .catch(() => null);
+      const engine = await this.wide;
+      if (!engine) return await this.withEngine(s, f);
+      await this.gate();
+      return await f(engine, engine.threads);
+    } finally {
+      if (--this.aloneLeft === 0) this.endWide();
+    }
+  }
+
+  private endWide(): void {
+    // Still starting (a sweep cancelled meanwhile): it ends once started.
+    void this.wide?.then((engine) => engine?.end());
+    this.wide = null;
+    this.wideEngine = null;
   }
 
   /** A stage's output: from the store when cached, else computed (resuming a partial checkpoint). */
@@ -198,10 +264,15 @@ export class Executor {
     }
     if (s.parent) await parentOf(s.parent);
     const data = await this.dataOf(this.dataStageOf(s));
-    await this.withEngine(s, async (engine) => {
+    await this.onEngine(s, async (engine, threads) => {
       const resume = isTraining(s.stage) ? await this.store.getCheckpoint(s.stageId) : undefined;
       const resumeFrom = resume?.kind === 'partial' ? resume.checkpoint : null;
-      this.o.onEvent({ type: 'stage-start', stageId: s.stageId, resumedFrom: resumeFrom?.step });
+      this.o.onEvent({
+        type: 'stage-start',
+        stageId: s.stageId,
+        resumedFrom: resumeFrom?.step,
+        threads,
+      });
       const hooks = this.hooks(s);
       this.store.pinned.add(s.stageId);
       try {

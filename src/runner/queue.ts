@@ -47,7 +47,12 @@ export function runOrder(
 export function stageQueue(
   plan: SweepPlan,
   statuses: ReadonlyMap<string, StagePlanStatus>,
-): { runs: PlannedRun[]; rank: Map<string, number>; readers: Map<string, number> } {
+): {
+  runs: PlannedRun[];
+  rank: Map<string, number>;
+  readers: Map<string, number>;
+  alone: Set<string>;
+} {
   const order: PlanStage[] = ['data', 'pretrain', 'finetune', 'eval'];
   const rank = new Map<string, number>();
   const runs = runOrder(plan, statuses);
@@ -61,7 +66,33 @@ export function stageQueue(
   for (const s of plan.stages)
     if (s.parent && s.stage !== 'data' && statuses.get(s.stageId) !== 'cached')
       readers.set(s.parent, (readers.get(s.parent) ?? 0) + 1);
-  return { runs, rank, readers };
+  return { runs, rank, readers, alone: aloneStages(plan, statuses) };
+}
+
+/**
+ * The stages that run alone: every other stage to compute comes before or after them in one
+ * chain, so nothing can run beside them (a sweep's one pretraining, which all its fine-tunes
+ * read; every stage of a one-run sweep). On a pool of one-thread workers the other cores would
+ * idle through them, so the executor gives them one engine with a thread per core.
+ */
+export function aloneStages(
+  plan: Pick<SweepPlan, 'stages'>,
+  statuses: ReadonlyMap<string, StagePlanStatus>,
+): Set<string> {
+  const byId = new Map(plan.stages.map((s) => [s.stageId, s]));
+  const todo = plan.stages.filter(
+    (s) => s.stage !== 'data' && statuses.get(s.stageId) !== 'cached',
+  );
+  const before = new Map(
+    todo.map((s) => {
+      const up = new Set<string>();
+      for (let p = s.parent; p; p = byId.get(p)?.parent ?? null) up.add(p);
+      return [s.stageId, up];
+    }),
+  );
+  const chained = (a: PlannedStage, b: PlannedStage) =>
+    a === b || before.get(a.stageId)!.has(b.stageId) || before.get(b.stageId)!.has(a.stageId);
+  return new Set(todo.filter((s) => todo.every((o) => chained(s, o))).map((s) => s.stageId));
 }
 
 /**

@@ -157,6 +157,7 @@ export function applyEvent(t: Tracked, e: ExecEvent, now: number): Tracked {
         stages: patchStage(s, e.stageId, {
           status: 'running',
           resumedFrom: e.resumedFrom,
+          threads: e.threads,
           step: e.resumedFrom ?? 0,
         }),
         runs: s.runs.map((r) =>

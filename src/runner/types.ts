@@ -48,6 +48,8 @@ export interface StageState {
   work: number;
   /** Step it resumed from after a reload or crash (absent when it started fresh). */
   resumedFrom?: number;
+  /** Set when it ran alone on a worker of its own with this many wasm threads (runner.ts). */
+  threads?: number;
   loss?: number;
   tokensPerSec?: number;
   ms?: number;

@@ -57,7 +57,7 @@ interface Summary {
   counters: SweepState['counters'];
   results: Record<string, { mean: number; responses: string[] }>;
   messages: string[];
-  stages: { stage: string; status: string; resumedFrom?: number }[];
+  stages: { stage: string; status: string; resumedFrom?: number; threads?: number }[];
   workers: number;
 }
 
@@ -98,6 +98,7 @@ async function finish(page: Page): Promise<Summary> {
         stage: x.stage,
         status: x.status,
         resumedFrom: x.resumedFrom,
+        threads: x.threads,
       })),
       workers: s.workers,
     };
@@ -164,8 +165,12 @@ describe('runner', () => {
     await context.close();
   });
 
-  test('one engine worker and a pool of them give the same numbers', async () => {
+  test('one engine worker and a pool of them give the same numbers; so does a pretraining alone on a thread per core', async () => {
     // The first test ran on the default pool (one worker per core); this one on the other size.
+    // With a pool, the one pretraining ran alone on a worker with a wasm thread per pool worker;
+    // with one worker, on that worker's one thread (tfjs-wasm's default on two cores).
+    const ran = (s: Summary) => s.stages.filter((x) => x.threads).map((x) => [x.stage, x.threads]);
+    expect(ran(whole)).toEqual(whole.workers > 1 ? [['pretrain', whole.workers]] : []);
     const workers = whole.workers === 1 ? 2 : 1;
     const context = await browser.newContext();
     const { page, errors } = await freshPage(context);
@@ -173,6 +178,7 @@ describe('runner', () => {
     const other = await finish(page);
     expect(other.status).toBe('done');
     expect([other.workers, whole.workers].sort()).toEqual([1, Math.max(2, whole.workers)]);
+    expect(ran(other)).toEqual(other.workers > 1 ? [['pretrain', other.workers]] : []);
     expect(other.counters.finetune.computed).toBe(2);
     expect(other.results).toEqual(whole.results);
     expect(errors).toEqual([]);

@@ -7,7 +7,7 @@ import type { Spec, SpecInput } from '../../src/spec';
 import { Store } from '../../src/store/store';
 import { isCancelled } from '../../src/util/cancel';
 import { classifyStages } from '../../src/runner/cache';
-import { Executor, type ExecEvent } from '../../src/runner/execute';
+import { Executor, type ExecEvent, type WideEngine } from '../../src/runner/execute';
 import type { SweepPlan } from '../../src/runner/plan';
 import type { RunResult } from '../../src/runner/types';
 import { MICRO_SPEC, planOf, specOf } from '../fixtures/micro-spec';
@@ -28,6 +28,7 @@ async function execute(
   p: SweepPlan,
   stopWhen?: (e: ExecEvent) => boolean,
   engines = 1,
+  wide?: () => Promise<WideEngine | null>,
 ) {
   const events: ExecEvent[] = [];
   const results: RunResult[] = [];
@@ -38,6 +39,7 @@ async function execute(
       if (e.type === 'run-done') results.push(e.result);
       if (stopWhen?.(e)) ex.cancel();
     },
+    wide,
   });
   const statuses = await classifyStages(p, store);
   let outcome = 'done';
@@ -137,6 +139,45 @@ describe('executor', () => {
     );
     const eachRun = ['finetune', 'eval'];
     expect(kinds).toEqual(['data', 'pretrain', ...eachRun, ...eachRun, ...eachRun]);
+  });
+
+  it('a stage that runs alone gets the wide engine, ended after it; the numbers are those of the pool', async () => {
+    const p = plan(spec());
+    const log: string[] = [];
+    // A wide engine as the runner makes one (there: a worker with a wasm thread per core).
+    const wide = async (): Promise<WideEngine> => {
+      log.push('start');
+      const e = Object.create(new Engine()) as Engine;
+      return Object.assign(e, { threads: 3, end: () => void log.push('end') });
+    };
+    const pooled = await execute(await freshStore(), p, undefined, 2);
+    const widened = await execute(await freshStore(), p, undefined, 2, async () => {
+      const w = await wide();
+      const pretrain = w.pretrain.bind(w);
+      w.pretrain = async (...a) => (log.push('pretrain'), pretrain(...a));
+      return w;
+    });
+    expect(widened.outcome).toBe('done');
+    // Started for the pretraining, which every fine-tune reads, and ended before those ran.
+    expect(log).toEqual(['start', 'pretrain', 'end']);
+    const threadsOf = (r: typeof widened) =>
+      r.started.map((e) => [
+        p.stages.find((s) => s.stageId === (e as { stageId: string }).stageId)!.stage,
+        (e as { threads?: number }).threads,
+      ]);
+    expect(widened.started).toHaveLength(6);
+    expect(threadsOf(widened).filter(([, t]) => t !== undefined)).toEqual([['pretrain', 3]]);
+    expect(threadsOf(pooled).every(([, t]) => t === undefined)).toBe(true);
+    const byRun = (rs: RunResult[]) =>
+      scoresOf([...rs].sort((a, b) => a.runId.localeCompare(b.runId)));
+    expect(byRun(widened.results)).toEqual(byRun(pooled.results));
+    // None to be had (no threads here), or one that fails to start: the pool runs it.
+    for (const none of [async () => null, async () => Promise.reject(new Error('no worker'))]) {
+      const r = await execute(await freshStore(), p, undefined, 2, none);
+      expect(r.outcome).toBe('done');
+      expect(threadsOf(r).every(([, t]) => t === undefined)).toBe(true);
+      expect(byRun(r.results)).toEqual(byRun(pooled.results));
+    }
   });
 
   it('a failing stage stops the stages running beside it, and the sweep reports that failure', async () => {

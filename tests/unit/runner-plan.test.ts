@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { presetSpec } from '../../src/spec';
 import { parseShard, planSweep, type SweepPlan } from '../../src/runner/plan';
-import { runOrder, stageQueue } from '../../src/runner/queue';
+import { aloneStages, runOrder, stageQueue } from '../../src/runner/queue';
 import {
   formatTable,
   mergeResultsFiles,
@@ -111,6 +111,28 @@ describe('plan', () => {
       large,
       large,
     ]);
+  });
+
+  it('runs alone only what nothing else can run beside: a shared pretraining, every stage of a one-run sweep', () => {
+    const ids = (p: SweepPlan, st: string) =>
+      p.stages.filter((s) => s.stage === st).map((s) => s.stageId);
+    const queuedOf = (p: SweepPlan) => new Map(p.stages.map((s) => [s.stageId, 'queued' as const]));
+    // plateau-toy: 15 fine-tunes read one pretraining, which runs alone; they run side by side.
+    const p = plan('plateau-toy');
+    expect([...aloneStages(p, queuedOf(p))]).toEqual(ids(p, 'pretrain'));
+    expect(stageQueue(p, queuedOf(p)).alone).toEqual(new Set(ids(p, 'pretrain')));
+    // Its base cached (shipped): nothing runs alone.
+    const cached = new Map<string, 'queued' | 'cached'>(queuedOf(p));
+    for (const id of [...ids(p, 'data'), ...ids(p, 'pretrain')]) cached.set(id, 'cached');
+    expect(aloneStages(p, cached).size).toBe(0);
+    // All but one run cached: that run's fine-tune and evaluation run alone.
+    const one = new Map(cached);
+    for (const r of p.runs.slice(1))
+      for (const id of [r.stages.finetune, r.stages.eval]) one.set(id, 'cached');
+    expect([...aloneStages(p, one)]).toEqual([p.runs[0].stages.finetune, p.runs[0].stages.eval]);
+    // scale-toy: two pretrainings can run side by side, so neither runs alone.
+    const scale = plan('scale-toy');
+    expect(aloneStages(scale, queuedOf(scale)).size).toBe(0);
   });
 
   it('keeps the runs of each pretraining together, in plan order', () => {
