@@ -24,18 +24,27 @@ function argMax(logits: Float32Array): number {
   return best;
 }
 
-/**
- * The plain reference: every token's weight, all of them sorted (most likely first, then by id),
- * the smallest prefix whose mass reaches topP, and one draw from it. Modifies `logits` in place.
- */
-export function sampleTokenReference(
+/** Picks the next token from one row of logits (modified in place), given the tokens so far. */
+export type Sampler = (
   logits: Float32Array,
   generated: readonly number[],
   o: TokenSampling,
   rng: Rng,
-): number {
-  penalize(logits, generated, o.repetitionPenalty);
-  if (o.temperature <= 0) return argMax(logits);
+) => number;
+
+/** The repetition penalty, then greedy at temperature 0, else `draw` from the penalised logits. */
+function sampler(draw: (logits: Float32Array, o: TokenSampling, rng: Rng) => number): Sampler {
+  return (logits, generated, o, rng) => {
+    penalize(logits, generated, o.repetitionPenalty);
+    return o.temperature <= 0 ? argMax(logits) : draw(logits, o, rng);
+  };
+}
+
+/**
+ * The plain reference: every token's weight, all of them sorted (most likely first, then by id),
+ * the smallest prefix whose mass reaches topP, and one draw from it.
+ */
+export const sampleTokenReference = sampler((logits, o, rng) => {
   let max = -Infinity;
   for (const z of logits) max = Math.max(max, z);
   const probs = Array.from(logits, (z, i) => ({ i, p: Math.exp((z - max) / o.temperature) }));
@@ -51,7 +60,7 @@ export function sampleTokenReference(
     if (u <= 0) return probs[k].i;
   }
   return probs[kept - 1].i;
-}
+});
 
 /**
  * The same draw as `sampleTokenReference`, bit for bit, without sorting the whole vocabulary:
@@ -60,14 +69,7 @@ export function sampleTokenReference(
  * threshold (which are exactly that prefix), halving the threshold until their sorted masses,
  * summed in the reference's order, reach topP; at threshold 0 that is the whole vocabulary.
  */
-export function sampleToken(
-  logits: Float32Array,
-  generated: readonly number[],
-  o: TokenSampling,
-  rng: Rng,
-): number {
-  penalize(logits, generated, o.repetitionPenalty);
-  if (o.temperature <= 0) return argMax(logits);
+export const sampleToken = sampler((logits, o, rng) => {
   const V = logits.length;
   let max = -Infinity;
   for (let i = 0; i < V; i++) max = Math.max(max, logits[i]);
@@ -96,4 +98,4 @@ export function sampleToken(
     }
     return top[kept - 1];
   }
-}
+});
