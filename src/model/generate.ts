@@ -1,8 +1,7 @@
 // Batched generation with a KV cache: greedy or sampled (temperature, top-p, repetition penalty), seeded.
 import * as tf from '@tensorflow/tfjs-core';
 import { Rng } from '../util/rng';
-import { cacheLayout, shrinkCache, type LayerCache } from './kv-cache';
-import { head, hidden, type Llama } from './llama';
+import { head, hidden, type LayerCache, type Llama } from './llama';
 import { takeRows } from './ops';
 import { sampleToken, type TokenSampling } from './sample';
 
@@ -28,17 +27,13 @@ export interface Generation {
  * the other rows. Per step only the new token runs through the model (KV cache). A row that
  * stops leaves the batch: its cache rows are dropped, and so are the leading cache columns that
  * are padding for every row still running, so the late steps of a batch cost what its live rows
- * need. `compact: false` keeps finished rows, and `layout: 'heads'` keeps the cache as attention
- * computes it (kv-cache.ts); the tests compare each with the default: same tokens.
+ * need. `compact: false` keeps finished rows (the tests compare both: same tokens).
  */
 export async function generate(
   model: Llama,
   prompts: Int32Array[],
   o: SamplingOptions,
-  {
-    compact = true,
-    layout = cacheLayout(),
-  }: { compact?: boolean; layout?: LayerCache['layout'] } = {},
+  { compact = true }: { compact?: boolean } = {},
 ): Promise<Generation[]> {
   if (prompts.length === 0) return [];
   const { blockSize, nLayer, nEmbd: C } = model.cfg;
@@ -89,7 +84,6 @@ export async function generate(
           cos: takeRows(model.consts.cos, positions),
           sin: takeRows(model.consts.sin, positions),
           cache,
-          cacheLayout: layout,
         }); // (B·q, C)
         const lastRow = tf.reshape(tf.slice(tf.reshape(x, [B, q, C]), [0, q - 1, 0], [B, 1, C]), [
           B,
@@ -122,7 +116,7 @@ export async function generate(
         pads = keep.map((b) => pads[b]);
         // Columns every remaining row masks out: the padding they all share.
         const drop = Math.min(...pads);
-        shrinkCache(cache, keep, drop, model.cfg.nHead);
+        shrink(cache, keep, drop);
         pads = pads.map((p) => p - drop);
         t -= drop;
         B = keep.length;
@@ -138,4 +132,20 @@ export async function generate(
     for (const c of cache) if (c) tf.dispose([c.k, c.v]);
   }
   return out.map((r, b) => ({ ids: Int32Array.from(r), stopped: done[b] && finished[b] }));
+}
+
+/** Keeps the cache rows `keep` (batch indices) and drops the first `drop` key positions. */
+function shrink(cache: (LayerCache | null)[], keep: number[], drop: number): void {
+  cache.forEach((c, l) => {
+    if (!c) return;
+    cache[l] = tf.tidy(() => {
+      const rows = Int32Array.from(keep);
+      const cut = (x: tf.Tensor4D) => {
+        const kept = takeRows(x, rows);
+        return (drop > 0 ? tf.slice(kept, [0, 0, drop, 0], [-1, -1, -1, -1]) : kept) as tf.Tensor4D;
+      };
+      return { k: cut(c.k), v: cut(c.v) };
+    });
+    tf.dispose([c.k, c.v]);
+  });
 }

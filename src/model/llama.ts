@@ -5,7 +5,6 @@ import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import { ffnHidden, paramCount, resolveModel, type Spec } from '../spec';
 import { Rng } from '../util/rng';
 import { embed, fusedPays, linear, matMul4, maskedCrossEntropy, takeRows } from './ops';
-import { attendOne, cacheLayout, cacheOf, type LayerCache } from './kv-cache';
 import { attentionFused } from './webgpu/attention';
 import { maskedCrossEntropyFused } from './webgpu/loss';
 import { rmsNormFused, rmsNormReference as rmsNorm } from './webgpu/norm';
@@ -191,6 +190,12 @@ export class Llama {
   }
 }
 
+/** One layer's keys and values so far, (B, H, t, hs) each; generation appends to them. */
+export interface LayerCache {
+  k: tf.Tensor4D;
+  v: tf.Tensor4D;
+}
+
 export interface ForwardOptions {
   /**
    * Additive attention mask, broadcast to (B, H, t, tKeys): 0 where a query may look, a large
@@ -207,8 +212,6 @@ export interface ForwardOptions {
    * the longer ones, which are kept out of any tidy. The caller disposes the replaced ones.
    */
   cache?: (LayerCache | null)[];
-  /** The layout a new cache takes (kv-cache.ts); by default the faster one here. */
-  cacheLayout?: LayerCache['layout'];
   /**
    * (B·T) int32 example ids when `mask` is causal within each row's examples (training): the
    * fused WebGPU kernels, which build that mask in from these ids, may then take over.
@@ -253,36 +256,27 @@ export function hidden(model: Llama, ids: tf.Tensor2D, opts: ForwardOptions): tf
     // Splitting the (C, 3C) weight, not the (B·T, 3C) product: tfjs-wasm's slice copies its
     // whole input per output, so splitting activations cost more than the matmuls it saved.
     const [q0, k0, v0] = tf.split(p[`h${l}.wqkv`], 3, 1).map((w) => linear(h, w));
-    const qr = rope(q0, opts.cos, opts.sin, model.consts.rotateHalf);
-    const kr = rope(k0, opts.cos, opts.sin, model.consts.rotateHalf);
-    let merged: tf.Tensor; // (B·T, C)
-    if (opts.cache && T === 1 && opts.cache[l]?.layout === 'filter') {
-      // A decoding step: one new position per row, against the cache as the product's filters.
-      merged = attendOne(opts.cache, l, qr, kr, v0, opts.mask, H);
-    } else {
-      const q = heads(qr);
-      let k = heads(kr);
-      let v = heads(v0);
-      if (opts.cache) {
-        const prev = opts.cache[l];
-        if (prev?.layout === 'filter') throw new Error('a filter-layout cache takes one position');
-        if (prev) {
-          k = tf.concat([prev.k, k], 2);
-          v = tf.concat([prev.v, v], 2);
-        }
-        opts.cache[l] = cacheOf(prev?.layout ?? opts.cacheLayout ?? cacheLayout(), k, v);
+    const q = heads(rope(q0, opts.cos, opts.sin, model.consts.rotateHalf));
+    let k = heads(rope(k0, opts.cos, opts.sin, model.consts.rotateHalf));
+    let v = heads(v0);
+    if (opts.cache) {
+      const prev = opts.cache[l];
+      if (prev) {
+        k = tf.concat([prev.k, k], 2);
+        v = tf.concat([prev.v, v], 2);
       }
-      const tKeys = k.shape[2] as number;
-      const scores = tf.add(
-        tf.mul(
-          tf.reshape(matMul4(q, tf.transpose(k, [0, 1, 3, 2])), [B, H, T, tKeys]),
-          1 / Math.sqrt(hs),
-        ),
-        opts.mask,
-      ); // (B, H, T, tKeys)
-      const y = matMul4(tf.softmax(scores), v); // (B, H, T, hs)
-      merged = tf.reshape(tf.transpose(y, [0, 2, 1, 3]), [B * T, C]);
+      opts.cache[l] = { k: tf.keep(k) as tf.Tensor4D, v: tf.keep(v) as tf.Tensor4D };
     }
+    const tKeys = k.shape[2] as number;
+    const scores = tf.add(
+      tf.mul(
+        tf.reshape(matMul4(q, tf.transpose(k, [0, 1, 3, 2])), [B, H, T, tKeys]),
+        1 / Math.sqrt(hs),
+      ),
+      opts.mask,
+    ); // (B, H, T, tKeys)
+    const y = matMul4(tf.softmax(scores), v); // (B, H, T, hs)
+    const merged = tf.reshape(tf.transpose(y, [0, 2, 1, 3]), [B * T, C]);
     const attnOut = linear(merged, p[`h${l}.wo`]);
     x = tf.add(x, residualDropout(attnOut, rate, dropSeed?.seed31() ?? 0));
 
