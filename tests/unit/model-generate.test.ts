@@ -45,40 +45,48 @@ beforeAll(async () => {
 });
 
 describe('generate', () => {
-  it('matches a cache-free greedy decode, row by row, in a left-padded batch', async () => {
-    // Weights scaled up so logits are far from ties and the argmax is stable.
-    const model = new Llama(cfg, initWeights(cfg, 21));
-    for (const v of model.variables()) if (v.rank > 1) v.assign(tf.tidy(() => tf.mul(v, 8)));
-    const prompts = [
-      [1, 2, 3, 4, 5, 6, 7],
-      [9, 8],
-      [30, 31, 32, 33],
-    ];
-    const out = await generate(
-      model,
-      prompts.map((p) => Int32Array.from(p)),
-      {
-        temperature: 0,
-        topP: 1,
-        repetitionPenalty: 1,
-        maxNewTokens: 8,
+  it.each(['cpu', 'wasm'])(
+    'on %s: matches a cache-free greedy decode, row by row, in a left-padded batch',
+    async (backend) => {
+      await tf.setBackend(backend);
+      await tf.ready();
+      // Weights scaled up so logits are far from ties and the argmax is stable.
+      const model = new Llama(cfg, initWeights(cfg, 21));
+      for (const v of model.variables()) if (v.rank > 1) v.assign(tf.tidy(() => tf.mul(v, 8)));
+      const prompts = [
+        [1, 2, 3, 4, 5, 6, 7],
+        [9, 8],
+        [30, 31, 32, 33],
+      ];
+      const out = await generate(
+        model,
+        prompts.map((p) => Int32Array.from(p)),
+        {
+          temperature: 0,
+          topP: 1,
+          repetitionPenalty: 1,
+          maxNewTokens: 8,
+          stopIds: [],
+          seed: 0,
+        },
+      );
+      prompts.forEach((p, b) =>
+        expect(Array.from(out[b].ids)).toEqual(greedyReference(model, p, 8)),
+      );
+      const before = tf.memory().numTensors;
+      await generate(model, [Int32Array.from([1, 2])], {
+        temperature: 0.7,
+        topP: 0.9,
+        repetitionPenalty: 1.2,
+        maxNewTokens: 5,
         stopIds: [],
-        seed: 0,
-      },
-    );
-    prompts.forEach((p, b) => expect(Array.from(out[b].ids)).toEqual(greedyReference(model, p, 8)));
-    const before = tf.memory().numTensors;
-    await generate(model, [Int32Array.from([1, 2])], {
-      temperature: 0.7,
-      topP: 0.9,
-      repetitionPenalty: 1.2,
-      maxNewTokens: 5,
-      stopIds: [],
-      seed: 1,
-    });
-    expect(tf.memory().numTensors).toBe(before);
-    model.dispose();
-  });
+        seed: 1,
+      });
+      expect(tf.memory().numTensors).toBe(before);
+      model.dispose();
+      await tf.setBackend('cpu');
+    },
+  );
 
   it('stops at a stop id, is seeded, and respects the context length', async () => {
     const model = new Llama(cfg, initWeights(cfg, 22));
