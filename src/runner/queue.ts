@@ -63,10 +63,17 @@ export function stageQueue(
     }),
   );
   const readers = new Map<string, number>();
-  for (const s of plan.stages)
-    if (s.parent && s.stage !== 'data' && statuses.get(s.stageId) !== 'cached')
-      readers.set(s.parent, (readers.get(s.parent) ?? 0) + 1);
+  for (const s of toCompute(plan, statuses))
+    if (s.parent) readers.set(s.parent, (readers.get(s.parent) ?? 0) + 1);
   return { runs, rank, readers, alone: aloneStages(plan, statuses) };
+}
+
+/** The pretraining, fine-tuning and evaluation stages still to compute (not cached). */
+function toCompute(
+  plan: Pick<SweepPlan, 'stages'>,
+  statuses: ReadonlyMap<string, StagePlanStatus>,
+): PlannedStage[] {
+  return plan.stages.filter((s) => s.stage !== 'data' && statuses.get(s.stageId) !== 'cached');
 }
 
 /**
@@ -80,9 +87,7 @@ export function aloneStages(
   statuses: ReadonlyMap<string, StagePlanStatus>,
 ): Set<string> {
   const byId = new Map(plan.stages.map((s) => [s.stageId, s]));
-  const todo = plan.stages.filter(
-    (s) => s.stage !== 'data' && statuses.get(s.stageId) !== 'cached',
-  );
+  const todo = toCompute(plan, statuses);
   const before = new Map(
     todo.map((s) => {
       const up = new Set<string>();

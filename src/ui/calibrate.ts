@@ -94,7 +94,7 @@ export class Calibrator {
       if (cancelled) return 'cancelled';
       this.tried.add(backend);
       this.o.onRunning?.(true);
-      const n = backend === 'webgpu' ? 1 : Math.max(1, this.o.workers?.(backend) ?? 1);
+      const n = Math.max(1, this.o.workers?.(backend) ?? 1);
       workers = Array.from({ length: n }, () => this.o.spawn());
       const limitMs = this.o.limitMs ?? 20_000;
       limit = setTimeout(() => stop(new Error(`over ${limitMs / 1000} s`)), limitMs);

@@ -160,9 +160,9 @@ describe('the background calibration', () => {
     expect(await done).toBe('stored');
     expect(speedOf('wasm')?.flopsPerSec).toBeCloseTo(3.5e9, -3);
     expect(ws.every((w) => w.terminated)).toBe(true);
-    // A GPU is one queue: one worker, its threads untouched.
+    // A GPU is one queue (the pool's rule, poolSize): one worker, its threads untouched.
     const g = fakeWorker();
-    const gpu = new Calibrator({ spawn: () => g, workers: () => 2 });
+    const gpu = new Calibrator({ spawn: () => g, workers: (b) => poolSize(b, 2) });
     const gDone = gpu.run('webgpu');
     await settle();
     g.answer({ gflops: 50 });
