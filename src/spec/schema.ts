@@ -62,6 +62,11 @@ const Data = v.strictObject({
     0.1,
     'Share of the pretraining corpus that is general filler prose, not facts.',
   ),
+  fillerText: choice(
+    ['town', 'everyday'],
+    'town',
+    'What the filler says. Town: sixteen sentences about a town (the corpora made before this knob). Everyday: also everyday English in the words that prompts and answers use — yes and no, both, the same, different, whether, "Can you tell me", the imperatives of how-tos — about no one in the world and in no chat format, as any web corpus has them. LLaMA had read every word of LIMA\'s answers; a base that never read "both" or "Yes" must learn to spell them from the fine-tune. It teaches words, not facts or the house style, so LIMA\'s premise holds: compare the zero-shot base.',
+  ),
   vocabSize: int(
     261,
     8_192,
@@ -87,6 +92,11 @@ const Data = v.strictObject({
   ),
   phrasings: int(1, 8, 4, 'Prompt phrasings per task type: input diversity within a type.'),
   dialogues: int(0, 200, 0, 'Multi-turn chains added to the SFT set (LIMA §6 added 30).'),
+  style: choice(
+    ['concise', 'explicit'],
+    'concise',
+    'The SFT set\'s house style. Concise: the verdict first ("No, A was born in X, while B …"), pronouns after the first sentence. Explicit: every fact right after the name it belongs to, as the pretraining text states it — a follow-up repeats the name instead of "she", a comparison states both facts before its conclusion ("A was born in X and B was born in Y, so they are different."), a how-to\'s first step names the task ("1. To polish brass, first …") — so a small model can look each fact up next to its name. The same prompts, facts and judge; fine-tuning data only, so the zero-shot base is untouched.',
+  ),
   qa: num(
     0,
     1,

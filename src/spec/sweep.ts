@@ -66,6 +66,8 @@ export function stageIds(spec: Spec): StageIds {
     corpus: {
       augmentation: d.augmentation,
       filler: d.filler,
+      // Town, the default, leaves the hash as it was, so the corpora made before this knob keep their ids.
+      fillerText: d.filler > 0 && d.fillerText !== 'town' ? d.fillerText : undefined,
       vocabSize: d.vocabSize,
       qa: d.qa,
       qaFormat: d.qa > 0 ? d.qaFormat : undefined,
@@ -92,6 +94,8 @@ export function stageIds(spec: Spec): StageIds {
     tasks: d.tasks,
     phrasings: d.phrasings,
     dialogues: d.dialogues,
+    // The concise default leaves the hash as it was, so fine-tunes cached before this knob keep their ids.
+    style: d.style === 'concise' ? undefined : d.style,
     lossOn: d.lossOn,
     template: d.template,
   };

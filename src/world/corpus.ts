@@ -6,6 +6,7 @@ import {
   ANSWER,
   ASK,
   BIO,
+  EVERYDAY,
   FILLER,
   FRAMES,
   HOWTO_ASK,
@@ -35,10 +36,13 @@ export function biographies(person: Person, augmentation: number, rng: Rng): str
   );
 }
 
-function fillerDoc(world: World, rng: Rng): string {
+const EVERYDAY_FILLER = [...FILLER, ...EVERYDAY];
+
+function fillerDoc(world: World, rng: Rng, text: Spec['data']['fillerText']): string {
   const n = rng.int(3, 5);
+  const pool = text === 'everyday' ? EVERYDAY_FILLER : FILLER;
   return Array.from({ length: n }, () =>
-    rng.pick(FILLER)(rng.pick(world.cities), rng.int(3, 40)),
+    rng.pick(pool)(rng.pick(world.cities), rng.int(3, 40)),
   ).join(' ');
 }
 
@@ -109,7 +113,7 @@ export function pretrainCorpus(world: World, spec: Spec): string[] {
   const f = spec.data.filler;
   const fillerTarget = f >= 1 ? 0 : (factChars * f) / (1 - f);
   for (let chars = 0; chars < fillerTarget;) {
-    const d = fillerDoc(world, rng);
+    const d = fillerDoc(world, rng, spec.data.fillerText);
     docs.push(d);
     chars += d.length;
   }

@@ -3,7 +3,7 @@ import type { Spec } from '../spec';
 import { Rng } from '../util/rng';
 import { FLAWS, flawedResponse } from './flaws';
 import type { World } from './generate';
-import { GENERATORS, availableTypes, dialogueItem, type Pool } from './tasks';
+import { GENERATORS, availableTypes, dialogueItem, type Pool, type TaskItem } from './tasks';
 import type { Conversation, TaskType } from './types';
 
 /** Single-turn task types of the mixed set; 'dialogue' chains come only from `data.dialogues`. */
@@ -31,20 +31,30 @@ function sftTypes(pool: Pool, tasks: Spec['data']['tasks']): TaskType[] {
 }
 
 /**
+ * The example as the house style writes it: a concise item as generated, an explicit one with its
+ * facts after the names where that form differs. Drawn from the same stream, so both styles ask the
+ * same prompts about the same people.
+ */
+function styled(item: TaskItem, style: Spec['data']['style']): TaskItem {
+  if (style === 'concise' || !item.explicit) return item;
+  return { ...item, truth: { ...item.truth, reference: item.explicit[item.explicit.length - 1] } };
+}
+
+/**
  * spec.finetune.examples examples, then spec.data.dialogues multi-turn chains. Example i is drawn
  * from one seeded stream that does not depend on the size, so the first n of a 2n set are the n set.
  * Whether example i is flawed comes from its own stream Rng.derive(seed, 'flaw', i): the unfiltered
  * set asks the same prompts as the filtered one, and a higher flawRate only adds flaws.
  */
 export function sftSet(world: World, spec: Spec): Conversation[] {
-  const { tasks, phrasings, quality, flawRate, dialogues } = spec.data;
+  const { tasks, phrasings, quality, flawRate, dialogues, style } = spec.data;
   const pool = trainPool(world, phrasings);
   const types = sftTypes(pool, tasks);
   const rng = Rng.derive(spec.seed, 'sft', tasks);
   const out: Conversation[] = [];
   for (let i = 0; i < spec.finetune.examples; i++) {
     const task = rng.pick(types);
-    const item = GENERATORS[task](rng, pool);
+    const item = styled(GENERATORS[task](rng, pool), style);
     const flawRng = Rng.derive(spec.seed, 'flaw', i);
     const u = flawRng.float();
     const flaw = flawRng.pick(FLAWS);
@@ -62,7 +72,8 @@ export function sftSet(world: World, spec: Spec): Conversation[] {
   const drng = Rng.derive(spec.seed, 'sft-dialogue');
   for (let i = 0; i < dialogues; i++) {
     const d = dialogueItem(drng, pool);
-    out.push({ turns: [...d.turns, d.answer], task: 'dialogue', source: 'world' });
+    const turns = style === 'explicit' ? d.explicit : [...d.turns, d.answer];
+    out.push({ turns, task: 'dialogue', source: 'world' });
   }
   return out;
 }
@@ -78,7 +89,7 @@ export function fewShotExamples(world: World, spec: Spec): Conversation[] {
   const rng = Rng.derive(spec.seed, 'few-shot');
   return Array.from({ length: spec.finetune.fewShot }, (_, i) => {
     const task = order[i % order.length];
-    const item = GENERATORS[task](rng, pool);
+    const item = styled(GENERATORS[task](rng, pool), spec.data.style);
     return { turns: [...item.turns, item.truth.reference], task, source: 'world' };
   });
 }

@@ -20,9 +20,11 @@ import {
   FRAMES,
   HOWTO_ASK,
   PROFILE_ASK,
+  compareFactsFirst,
   profileAnswer,
   ref,
   stepsAnswer,
+  type Ref,
 } from './templates';
 import type { EvalItem, TaskType } from './types';
 
@@ -31,6 +33,11 @@ export interface TaskItem {
   task: TaskType;
   turns: string[];
   truth: EvalItem['truth'];
+  /**
+   * The whole conversation, answer included, in the explicit house style (`data.style`), where that
+   * differs from the concise one: the same prompts and facts, each fact right after its person's name.
+   */
+  explicit?: string[];
 }
 
 /** The entities a generator may talk about (train entities for SFT, held-out ones for evaluation). */
@@ -93,9 +100,10 @@ export function profileItem(rng: Rng, pool: Pool): TaskItem {
   const p = rng.pick(pool.people);
   const values = ATTRIBUTES.map((a) => factOf(p, a));
   const k = Math.min(pool.phrasings, PROFILE_ASK.length);
+  const turns = [PROFILE_ASK[rng.int(0, k - 1)](p.name)];
   return {
     task: 'profile',
-    turns: [PROFILE_ASK[rng.int(0, k - 1)](p.name)],
+    turns,
     truth: {
       facts: ATTRIBUTES.map((a) => ({ key: a, value: factOf(p, a) })),
       entities: [p.name],
@@ -143,9 +151,10 @@ export function compareItem(rng: Rng, pool: Pool): TaskItem {
   const [va, vb] = [pa[a], pb[a]];
   const c = COMPARE[a];
   const isSame = va === vb;
+  const turns = [frame(rng, pool, c.direct(pa.name, pb.name), c.indirect(pa.name, pb.name))];
   return {
     task: 'compare',
-    turns: [frame(rng, pool, c.direct(pa.name, pb.name), c.indirect(pa.name, pb.name))],
+    turns,
     truth: {
       facts: [
         { key: `${a}:A`, value: va },
@@ -159,15 +168,18 @@ export function compareItem(rng: Rng, pool: Pool): TaskItem {
         : `No, ${pa.name} ${c.one} ${va}, while ${pb.name} ${c.one} ${vb}.`,
       wrong: without(poolOf(pool.world, a), ...own(pa, pb)),
     },
+    explicit: [...turns, compareFactsFirst(a, [pa.name, va], [pb.name, vb])],
   };
 }
 
 export function howtoItem(rng: Rng, pool: Pool): TaskItem {
   const proc = rng.pick(pool.procedures);
   const k = Math.min(pool.phrasings, HOWTO_ASK.length);
+  const turns = [HOWTO_ASK[rng.int(0, k - 1)](proc.task)];
   return {
     task: 'howto',
-    turns: [HOWTO_ASK[rng.int(0, k - 1)](proc.task)],
+    turns,
+    explicit: [...turns, stepsAnswer(proc.steps, proc.task)],
     truth: {
       facts: proc.steps.map((s, i) => ({ key: `step${i + 1}`, value: s })),
       entities: [],
@@ -205,26 +217,36 @@ export function verifyItem(rng: Rng, pool: Pool): TaskItem {
  * Three questions about one person: the first names them, the follow-ups refer back with a pronoun.
  * Returns the whole chain; the truth is about the last question.
  */
-export function dialogueItem(rng: Rng, pool: Pool): TaskItem & { answer: string } {
+export function dialogueItem(
+  rng: Rng,
+  pool: Pool,
+): TaskItem & { answer: string; explicit: string[] } {
   const p = rng.pick(pool.people);
   const [a1, a2, a3] = rng.shuffle([...ATTRIBUTES]).slice(0, 3);
   const named = ref(p, true);
   const pro = ref(p, false);
   const follow = (a: Attribute) =>
     FOLLOW_UP[a][rng.int(0, Math.min(pool.phrasings, FOLLOW_UP[a].length) - 1)](pro.s, pro.p);
-  const turns = [
-    frame(rng, pool, ASK[a1].direct(p.name), ASK[a1].indirect(p.name)),
+  const ask = frame(rng, pool, ASK[a1].direct(p.name), ASK[a1].indirect(p.name));
+  const [ask2, ask3] = [follow(a2), follow(a3)];
+  const chain = (r: Ref) => [
+    ask,
     ANSWER[a1](named, factOf(p, a1)),
-    follow(a2),
-    ANSWER[a2](pro, factOf(p, a2)),
-    follow(a3),
+    ask2,
+    ANSWER[a2](r, factOf(p, a2)),
+    ask3,
+    ANSWER[a3](r, factOf(p, a3)),
   ];
+  const concise = chain(pro);
+  const turns = concise.slice(0, -1);
   const v = factOf(p, a3);
-  const answer = ANSWER[a3](pro, v);
+  const answer = concise[concise.length - 1];
   return {
     task: 'dialogue',
     turns,
     answer,
+    // Follow-ups restate the name, so each fact is looked up next to it.
+    explicit: chain(named),
     truth: {
       facts: [{ key: a3, value: v }],
       // A pronoun is the right way to answer a follow-up, so no name is required.

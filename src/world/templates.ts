@@ -203,6 +203,17 @@ export const COMPARE: Record<
   },
 };
 
+/** A comparison that states both facts, each after its person's name, before it concludes. */
+export function compareFactsFirst(
+  a: CompareAttribute,
+  [nameA, va]: [string, string],
+  [nameB, vb]: [string, string],
+): string {
+  const one = COMPARE[a].one;
+  const verdict = va === vb ? 'they are the same' : 'they are different';
+  return `${nameA} ${one} ${va} and ${nameB} ${one} ${vb}, so ${verdict}.`;
+}
+
 export const HOWTO_ASK: ((t: string) => string)[] = [
   (t) => `How do I ${t}?`,
   (t) => `How can I ${t}?`,
@@ -214,9 +225,20 @@ export const HOWTO_ASK: ((t: string) => string)[] = [
   (t) => `Tell me how to ${t}.`,
 ];
 
-export function stepsAnswer(steps: readonly string[]): string {
-  return steps.map((s, i) => `${i + 1}. ${s}.`).join('\n');
+/**
+ * Numbered steps. Given the task, they read as the pretraining prose does, with the task named and
+ * each step in its lower-case prose form ("1. To polish brass, first rub it with oil.\n2. Then, …").
+ */
+export function stepsAnswer(steps: readonly string[], task?: string): string {
+  const line = (s: string, i: number) => {
+    if (!task) return s;
+    const word = i === steps.length - 1 ? 'Finally' : ['Then', 'Next', 'After that'][(i - 1) % 3];
+    return i === 0 ? `To ${task}, first ${lowerFirst(s)}` : `${word}, ${lowerFirst(s)}`;
+  };
+  return steps.map((s, i) => `${i + 1}. ${line(s, i)}.`).join('\n');
 }
+
+const lowerFirst = (s: string) => s.charAt(0).toLowerCase() + s.slice(1);
 
 /** Follow-ups in a dialogue refer back with a pronoun ("and where did she study?"). */
 export const FOLLOW_UP: Record<Attribute, ((s: string, p: string) => string)[]> = {
@@ -254,12 +276,11 @@ export const FOLLOW_UP: Record<Attribute, ((s: string, p: string) => string)[]> 
 
 /** Procedure prose for pretraining: the steps in order, joined by varied connectives. */
 export function procedureProse(task: string, steps: readonly string[], variant: number): string {
-  const lower = (s: string) => s.charAt(0).toLowerCase() + s.slice(1);
   const openers = [
-    (s: string) => `To ${task}, first ${lower(s)}.`,
-    (s: string) => `Here is how people ${task}. First, ${lower(s)}.`,
-    (s: string) => `If you want to ${task}, begin like this: ${lower(s)}.`,
-    (s: string) => `The way to ${task} starts simply: ${lower(s)}.`,
+    (s: string) => `To ${task}, first ${lowerFirst(s)}.`,
+    (s: string) => `Here is how people ${task}. First, ${lowerFirst(s)}.`,
+    (s: string) => `If you want to ${task}, begin like this: ${lowerFirst(s)}.`,
+    (s: string) => `The way to ${task} starts simply: ${lowerFirst(s)}.`,
   ];
   const middles = ['Then', 'Next', 'After that', 'Once that is done'];
   const finals = ['Finally', 'Last of all', 'To finish', 'In the end'];
@@ -269,7 +290,7 @@ export function procedureProse(task: string, steps: readonly string[], variant: 
       i === steps.length - 1
         ? finals[variant % finals.length]
         : middles[(variant + i) % middles.length];
-    out.push(`${word}, ${lower(steps[i])}.`);
+    out.push(`${word}, ${lowerFirst(steps[i])}.`);
   }
   return out.join(' ');
 }
@@ -292,4 +313,62 @@ export const FILLER: ((city: string, n: number) => string)[] = [
   () => `Fresh bread tastes best on the day it is baked.`,
   (_, n) => `The lake freezes for ${n} weeks in a cold winter.`,
   () => `Old songs are often sung at the harvest festival.`,
+];
+
+/**
+ * Everyday prose in the words that prompts and answers use (yes and no, both, the same, different,
+ * whether, "Can you tell me", the imperatives of how-tos), about no one in the world and in no chat
+ * format: what any web corpus holds, so the base has read the assistant's words before fine-tuning.
+ */
+export const EVERYDAY: ((city: string, n: number) => string)[] = [
+  (c) => `Yes, the old bridge in ${c} is still open.`,
+  () => `No, the bakery does not open on Mondays.`,
+  () => `Both roads lead to the same square.`,
+  () => `The two towns are different in size, but they share a market.`,
+  () => `She reads in the park while her brother plays.`,
+  () => `He could not say whether the shop was open.`,
+  () => `Do you know when the last bus leaves?`,
+  () => `Can you tell me what time the museum opens?`,
+  () => `I would like to know whether the lake is warm enough to swim.`,
+  () => `I wonder what the weather will be like tomorrow.`,
+  () => `Quick question: does the library keep old maps?`,
+  (c) => `Thanks to the new road, the trip to ${c} is short.`,
+  () => `Please tell the driver where you want to stop.`,
+  () => `And so the festival ended with a song.`,
+  () => `Did the train arrive on time? Nobody was sure.`,
+  () => `Does the river freeze in winter? Some years it does.`,
+  () => `Was the market busy? Nobody can remember.`,
+  () => `Were the streets quiet last night?`,
+  () => `Who built the old clock tower is still a question.`,
+  () => `Tell the children a short story before bed.`,
+  () => `Write a brief note to thank your neighbours.`,
+  () => `Describe the view from the hill in a few words.`,
+  () => `A good biography tells the story of a whole life.`,
+  () => `It is hard to summarize a long book.`,
+  () => `The paper printed a short profile of the new mayor.`,
+  () => `Every student picks a major and a second subject.`,
+  () => `The form asks for your name and your date of birth.`,
+  () => `Follow the steps in the right order.`,
+  () => `Rub your hands together to keep them warm.`,
+  () => `Soak the beans in water overnight.`,
+  () => `Store the apples where it is cool.`,
+  () => `Wrap the bread in a clean towel.`,
+  () => `Shake the rug outside before you sweep.`,
+  (_, n) => `Cut the cake into ${n} pieces.`,
+  () => `Fold the map before you put it away.`,
+  () => `Rinse the cups after the party.`,
+  () => `Check the tyres before a long ride.`,
+  () => `Let the soup cool a little.`,
+  () => `Sand the old door before you paint it.`,
+  () => `Press the flowers between the pages of a book.`,
+  () => `Hang the coats by the door.`,
+  () => `Dry the dishes with a soft towel.`,
+  () => `Cover the pot while the rice cooks.`,
+  () => `Tap the glass to hear it ring.`,
+  () => `They say the same songs are sung every year.`,
+  () => `How the old mill works is a question for the guide.`,
+  () => `Heat the milk slowly so that it does not burn.`,
+  () => `Many people do not know what they need for a long walk.`,
+  () => `Explain the rules before the game starts.`,
+  () => `The twins were born in the same week, and both love music.`,
 ];

@@ -154,6 +154,18 @@ describe('stage hashes', () => {
   });
 });
 
+describe('the house style', () => {
+  test('changes the fine-tune and evaluation, for SFT and few-shot prompts, never the base', () => {
+    const base = stageIds(defaultSpec());
+    const a = stageIds(spec({ data: { style: 'explicit' } }));
+    expect([a.world, a.data, a.pretrain]).toEqual([base.world, base.data, base.pretrain]);
+    expect([a.finetune, a.eval]).not.toContain(base.finetune);
+    expect(a.eval).not.toBe(base.eval);
+    const fewShot = (x: object) => stageIds(spec({ finetune: { method: 'few-shot' }, data: x }));
+    expect(fewShot({ style: 'explicit' }).finetune).not.toBe(fewShot({}).finetune);
+  });
+});
+
 describe('what each stage reads, and the missing-file message', () => {
   test('the corpus feeds data and pretraining; conversations feed SFT fine-tuning only', () => {
     const s = spec({ data: { importedSft: sftRef, importedCorpus: corpusRef } });

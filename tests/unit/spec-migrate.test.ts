@@ -24,12 +24,14 @@ describe('spec v1 links', () => {
     (_, s) => {
       const r = decodeSpec(s.link);
       if (!r.ok) throw new Error(r.errors.join('; '));
-      const { qa, template, qaFormat, qaPhrasings, ...data } = r.value.data;
+      const { qa, template, qaFormat, qaPhrasings, style, fillerText, ...data } = r.value.data;
       expect({ ...r.value, data }).toEqual(s.spec);
       expect({ qa, template }).toEqual(V1_DEFAULTS.data);
       // qaFormat does nothing without Q&A text; whatever it is, it cannot change a v1 run.
       expect(['plain', 'sentence', 'chat']).toContain(qaFormat);
       expect(qaPhrasings).toBe(1);
+      expect(style).toBe('concise');
+      expect(fillerText).toBe('town');
     },
   );
 

@@ -4,7 +4,9 @@ import { buildWorld, pretrainCorpus, ATTRIBUTES } from '../../src/world';
 import { qaDocuments, validationCorpus } from '../../src/world/corpus';
 import { Rng } from '../../src/util/rng';
 import { contentHash } from '../../src/util/hash';
-import { ASK, BIO, FRAMES, ref } from '../../src/world/templates';
+import { ASK, BIO, EVERYDAY, FRAMES, ref } from '../../src/world/templates';
+import { evalSet } from '../../src/world/eval';
+import { sftSet } from '../../src/world/sft';
 import { stageIds } from '../../src/spec/sweep';
 import { factOf } from '../../src/world/generate';
 import { Tokenizer } from '../../src/data/tokenizer';
@@ -81,6 +83,37 @@ describe('pretrainCorpus', () => {
     const share = filler.join('').length / c.join('').length;
     expect(share).toBeGreaterThan(0.28);
     expect(share).toBeLessThan(0.33);
+  });
+
+  it('with everyday filler has read every word that prompts and answers use, and names no one', () => {
+    const data = { augmentation: 5, qa: 1, dialogues: 30, phrasings: 8 } as const;
+    const town = specWith({ world: { people: 60, procedures: 6 }, data });
+    const everyday = specWith({ ...town, data: { ...town.data, fillerText: 'everyday' } });
+    const w = buildWorld(everyday);
+    const wordsOf = (texts: string[]) => new Set(texts.join(' ').match(/[\p{L}']+/gu));
+    const read = wordsOf(pretrainCorpus(w, everyday));
+    const e = evalSet(w, everyday);
+    const used = wordsOf([
+      ...sftSet(w, everyday).flatMap((c) => c.turns),
+      ...sftSet(
+        w,
+        specWith({ ...everyday, data: { ...everyday.data, style: 'explicit' } }),
+      ).flatMap((c) => c.turns),
+      ...[...e.test, ...e.dev, ...e.dialogue].flatMap((x) => [...x.turns, x.truth.reference]),
+    ]);
+    const unread = (r: Set<string>) => [...used].filter((x) => !r.has(x));
+    expect(unread(read)).toEqual([]);
+    // The town's filler leaves the assistant's words unread: "Yes", "both", "whether", …
+    expect(unread(wordsOf(pretrainCorpus(w, town)))).toEqual(
+      expect.arrayContaining(['Yes', 'No', 'both', 'same', 'whether']),
+    );
+    const everydayOnly = EVERYDAY.map((f) => f('Town', 7));
+    for (const t of everydayOnly) {
+      for (const p of w.people) expect(t).not.toContain(p.name.split(' ')[1]);
+      expect(t).not.toMatch(/User:|Assistant:|<\|/);
+    }
+    expect(stageIds(town).data).toBe(stageIds(specWith({ ...town, data: { ...town.data } })).data);
+    expect(stageIds(everyday).data).not.toBe(stageIds(town).data);
   });
 
   it('is byte-identical for the same seed and different for another', () => {

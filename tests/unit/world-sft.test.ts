@@ -2,8 +2,9 @@
 import { describe, expect, it } from 'vitest';
 import { Rng } from '../../src/util/rng';
 import { buildWorld, fewShotExamples, judge, sftSet, type Conversation } from '../../src/world';
+import { statesFacts } from '../../src/world/judge';
 import { FLAWS, flawedResponse } from '../../src/world/flaws';
-import { GENERATORS } from '../../src/world/tasks';
+import { GENERATORS, dialogueItem } from '../../src/world/tasks';
 import { SINGLE_TURN, trainPool } from '../../src/world/sft';
 import { FRAMES } from '../../src/world/templates';
 import { specWith } from './world-helpers';
@@ -161,6 +162,62 @@ describe('sftSet', () => {
       expect(c.turns[5]).toMatch(/^(She|He) /);
     }
     expect(set.slice(0, 10)).toEqual(sftSet(world, specWith({ finetune: { examples: 10 } })));
+  });
+
+  it('in the explicit style asks the same prompts and states each fact right after its name', () => {
+    const data = { dialogues: 30, quality: 'unfiltered', flawRate: 0.3 } as const;
+    const concise = specWith({ finetune: { examples: 300 }, data });
+    const explicit = specWith({
+      finetune: { examples: 300 },
+      data: { ...data, style: 'explicit' },
+    });
+    const world = buildWorld(concise);
+    const [a, b] = [sftSet(world, concise), sftSet(world, explicit)];
+    expect(b).toHaveLength(a.length);
+    const users = (c: Conversation) => c.turns.filter((_, k) => k % 2 === 0);
+    const changed: Partial<Record<string, number>> = {};
+    a.forEach((c, i) => {
+      expect(users(b[i])).toEqual(users(c));
+      expect([b[i].task, b[i].flaw]).toEqual([c.task, c.flaw]);
+      if (b[i].turns.at(-1) !== c.turns.at(-1)) changed[c.task] = (changed[c.task] ?? 0) + 1;
+    });
+    // Facts, yes/no checks and profiles keep the concise form: it names the person already.
+    expect(Object.keys(changed).sort()).toEqual(['compare', 'dialogue', 'howto']);
+    expect(changed.dialogue).toBe(30);
+    expect(changed.compare).toBeGreaterThan(30);
+    expect(changed.howto).toBeGreaterThan(30);
+    for (const c of b.filter((x) => x.task === 'compare' && !x.flaw)) {
+      expect(c.turns[1]).toMatch(/^(?!Yes|No)\S.*, so they are (the same|different)\.$/);
+    }
+    for (const c of b.filter((x) => x.task === 'howto' && !x.flaw)) {
+      expect(c.turns[1]).toMatch(/^1\. To [^,]+, first [a-z][^\n]*\n2\. (Then|Finally), [a-z]/);
+    }
+    for (const c of b.filter((x) => x.task === 'dialogue')) {
+      const person = world.people.find((p) => c.turns[1].startsWith(`${p.name} `));
+      expect(person).toBeDefined();
+      expect(c.turns[3].startsWith(`${person!.name} `)).toBe(true);
+      expect(c.turns[5].startsWith(`${person!.name} `)).toBe(true);
+    }
+  });
+
+  it('writes explicit answers that the unchanged judge scores 6 with every fact stated', () => {
+    const world = buildWorld(specWith({}));
+    const pool = trainPool(world, 8);
+    const rng = Rng.derive(6, 'explicit');
+    const tasks = ['compare', 'dialogue', 'howto'] as const;
+    let same = 0;
+    for (let i = 0; i < 240; i++) {
+      const task = tasks[i % tasks.length];
+      const item = task === 'dialogue' ? dialogueItem(rng, pool) : GENERATORS[task](rng, pool);
+      const evalItem = { id: `t${i}`, task, turns: item.turns, truth: item.truth, chance: 0 };
+      const answer = item.explicit!.at(-1)!;
+      expect(answer).not.toBe(item.truth.reference);
+      expect(judge(evalItem, answer).score, answer).toBe(6);
+      expect(statesFacts(evalItem, answer), answer).toBe(true);
+      if (item.truth.answer === 'yes') same++;
+    }
+    // Both conclusions of a comparison occur, so each wording is judged.
+    expect(same).toBeGreaterThan(15);
   });
 });
 
