@@ -100,10 +100,9 @@ export function profileItem(rng: Rng, pool: Pool): TaskItem {
   const p = rng.pick(pool.people);
   const values = ATTRIBUTES.map((a) => factOf(p, a));
   const k = Math.min(pool.phrasings, PROFILE_ASK.length);
-  const turns = [PROFILE_ASK[rng.int(0, k - 1)](p.name)];
   return {
     task: 'profile',
-    turns,
+    turns: [PROFILE_ASK[rng.int(0, k - 1)](p.name)],
     truth: {
       facts: ATTRIBUTES.map((a) => ({ key: a, value: factOf(p, a) })),
       entities: [p.name],
