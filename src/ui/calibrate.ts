@@ -1,23 +1,37 @@
-// Calibrates this device's training speed before any run: a few real steps of the toy model in a worker.
+// Calibrates this device's training speed before any run: a few real steps of the toy (and the loaded small) model in a worker.
 import type { BackendName } from '../engine/api';
 import { startProbeWorker } from '../runner/workers/start';
 import { recordCalibration, speedOf } from './speed';
 import { CancelledError } from '../util/cancel';
 
+/** The models a calibration trains: a larger one would take minutes of a CPU before any run. */
+export type CalibratedModel = 'toy' | 'small';
+
 export interface CalibrationPlan {
-  preset: 'toy';
+  preset: CalibratedModel;
   batchSize: number;
   steps: number;
 }
 
 /**
- * About a second of wasm on two cores (2 warm-up + 3 timed steps at batch 8 reach ~85% of the
- * toy's tokens/s at batch 16); the cpu backend is ~20× slower, so it takes fewer, smaller steps.
+ * About a second of wasm on two cores for the toy (2 warm-up + 3 timed steps at batch 8 reach
+ * ~85% of its tokens/s at batch 16); the cpu backend is ~20× slower, so it takes fewer, smaller
+ * steps.
  */
-export function calibrationPlan(backend: BackendName): CalibrationPlan {
+export function toyPlan(backend: BackendName): CalibrationPlan {
   return backend === 'cpu'
     ? { preset: 'toy', batchSize: 2, steps: 2 }
     : { preset: 'toy', batchSize: 8, steps: 3 };
+}
+
+/** The plan for `model`: the small model takes a few seconds, and none on the cpu backend (null). */
+export function calibrationPlan(
+  backend: BackendName,
+  model: string = 'toy',
+): CalibrationPlan | null {
+  if (model === 'toy') return toyPlan(backend);
+  if (model === 'small' && backend !== 'cpu') return { preset: 'small', batchSize: 8, steps: 3 };
+  return null;
 }
 
 /** The benchmark in a worker of its own, so that a calibration can be ended mid-step. */
@@ -56,8 +70,8 @@ export interface CalibratorOptions {
 
 export class Calibrator {
   private cancelAttempt: (() => void) | null = null;
-  /** Backends tried in this page: a failure is not retried until the page opens again. */
-  private readonly tried = new Set<BackendName>();
+  /** Backend and model pairs tried in this page: a failure is not retried until the page opens again. */
+  private readonly tried = new Set<string>();
 
   constructor(private readonly o: CalibratorOptions) {}
 
@@ -65,17 +79,28 @@ export class Calibrator {
     return this.cancelAttempt !== null;
   }
 
-  /** Whether `backend` has no stored speed and has not been tried in this page. */
-  wants(backend: BackendName): boolean {
-    return !this.tried.has(backend) && speedOf(backend) === null;
+  /** Whether `model` on `backend` can be calibrated, has no stored speed and was not tried here. */
+  wants(backend: BackendName, model = 'toy'): boolean {
+    return (
+      calibrationPlan(backend, model) !== null &&
+      !this.tried.has(`${backend}:${model}`) &&
+      speedOf(backend, model) === null
+    );
   }
 
   /**
-   * Calibrates `backend` when it wants it. A software WebGPU adapter is never calibrated: its
-   * shader compilation alone takes half a minute of CPU, and training never picks it on its own.
+   * Calibrates `model` on `backend` when it wants it. A software WebGPU adapter is never
+   * calibrated: its shader compilation alone takes half a minute of CPU, and training never picks
+   * it on its own.
    */
-  async run(backend: BackendName, softwareGpu = false): Promise<CalibrationOutcome> {
-    if (this.cancelAttempt || !this.wants(backend) || (backend === 'webgpu' && softwareGpu))
+  async run(backend: BackendName, softwareGpu = false, model = 'toy'): Promise<CalibrationOutcome> {
+    const steps = calibrationPlan(backend, model);
+    if (
+      !steps ||
+      this.cancelAttempt ||
+      !this.wants(backend, model) ||
+      (backend === 'webgpu' && softwareGpu)
+    )
       return 'skipped';
     let cancelled = false;
     let stop!: (e: Error) => void;
@@ -92,11 +117,12 @@ export class Calibrator {
     try {
       if (await this.o.busyElsewhere?.()) return 'skipped';
       if (cancelled) return 'cancelled';
-      this.tried.add(backend);
+      this.tried.add(`${backend}:${model}`);
       this.o.onRunning?.(true);
       const n = Math.max(1, this.o.workers?.(backend) ?? 1);
       workers = Array.from({ length: n }, () => this.o.spawn());
-      const limitMs = this.o.limitMs ?? 20_000;
+      // The small model's steps take several times the toy's.
+      const limitMs = (this.o.limitMs ?? 20_000) * (model === 'toy' ? 1 : 3);
       limit = setTimeout(() => stop(new Error(`over ${limitMs / 1000} s`)), limitMs);
       if (this.o.busyElsewhere) {
         const busy = this.o.busyElsewhere;
@@ -104,7 +130,7 @@ export class Calibrator {
           void busy().then((b) => b && cancel());
         }, this.o.pollMs ?? 500);
       }
-      const plan = { backend, ...calibrationPlan(backend) };
+      const plan = { backend, ...steps };
       const rates = await Promise.race([
         Promise.all(
           workers.map(async (w) => {
@@ -116,11 +142,11 @@ export class Calibrator {
       ]);
       if (cancelled) throw new CancelledError();
       const flops = (rates.reduce((a, b) => a + b, 0) / n) * 1e9;
-      return recordCalibration(backend, flops) ? 'stored' : 'kept-measured';
+      return recordCalibration(backend, flops, model) ? 'stored' : 'kept-measured';
     } catch {
       if (!cancelled) return 'failed';
       // Cut short by an experiment: try again once the device is free.
-      this.tried.delete(backend);
+      this.tried.delete(`${backend}:${model}`);
       return 'cancelled';
     } finally {
       clearTimeout(limit);

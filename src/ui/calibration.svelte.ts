@@ -33,7 +33,13 @@ export class AutoCalibration {
       }
       if (!backend) return;
       const software = o.softwareGpu();
-      const timer = setTimeout(() => void this.calibrator.run(backend, software), SETTLE_MS);
+      // The toy first (a second), then the small model (a few seconds; not on the cpu backend),
+      // whose speed the small presets' estimates use.
+      const timer = setTimeout(() => {
+        void this.calibrator
+          .run(backend, software)
+          .then(() => this.calibrator.run(backend, software, 'small'));
+      }, SETTLE_MS);
       return () => clearTimeout(timer);
     });
   }

@@ -2,7 +2,7 @@
 import { encodeSpec, type Spec, type SweepCost } from '../spec';
 import type { SweepState } from '../runner';
 import { duration, si } from './format';
-import { secondsOn, type DeviceSpeed, type SpeedSource } from './speed';
+import { secondsOn, speedFor, type DeviceSpeed, type SpeedSource } from './speed';
 
 export interface TimeEstimate {
   /** "about 4 min on wasm", or what stands in for it when no speed is known. */
@@ -13,18 +13,22 @@ export interface TimeEstimate {
 }
 
 /** The time line of the estimate: which backend, and whether its speed was measured or calibrated. */
-export function timeEstimate(cost: SweepCost, device: DeviceSpeed): TimeEstimate {
-  const seconds = secondsOn(cost, device);
-  if (seconds !== null && device.speed) {
-    const rate = `${si(device.speed.flopsPerSec)} FLOP/s`;
+export function timeEstimate(cost: SweepCost, device: DeviceSpeed, model = 'toy'): TimeEstimate {
+  const seconds = secondsOn(cost, device, model);
+  const speed = speedFor(device, model);
+  if (seconds !== null && speed) {
+    const rate = `${si(speed.flopsPerSec)} FLOP/s`;
+    // A model without a speed of its own is estimated at the toy's, which larger models outrun.
+    const own = model === 'toy' || device.models?.[model] !== undefined;
+    const which = own ? `the ${model} model` : 'the toy model';
     const note =
-      device.speed.source === 'measured'
-        ? `measured: ${rate} while a run trained on this device`
-        : `calibrated: ${rate} from a few training steps of the toy model, a rough figure; larger models usually use more of the device's peak`;
+      speed.source === 'measured'
+        ? `measured: ${rate} while ${which} trained on this device`
+        : `calibrated: ${rate} from a few training steps of ${which}, a rough figure`;
     return {
       text: `about ${duration(seconds)} on ${device.backend}`,
-      note,
-      source: device.speed.source,
+      note: own ? note : `${note}; larger models usually use more of the device's peak`,
+      source: speed.source,
     };
   }
   if (device.calibrating && device.backend)

@@ -16,7 +16,7 @@ export function sweepSeconds(
   ready?: ReadonlySet<string>,
 ): number | null {
   const cost = sweepCost(spec, ready);
-  return cost ? secondsOn(cost, device) : null;
+  return cost ? secondsOn(cost, device, spec.model.preset) : null;
 }
 
 /** "about 60 h on wasm", or what the page knows instead. */

@@ -1,4 +1,4 @@
-// The training speed of this device, kept per backend so the editor can turn FLOPs into time.
+// The training speed of this device, kept per backend and model preset so the editor can turn FLOPs into time.
 import { createSubscriber } from 'svelte/reactivity';
 import { secondsAt, specFlopsPerToken, type Spec, type SweepCost } from '../spec';
 import { setPath } from '../util/paths';
@@ -9,7 +9,7 @@ const KEY = 'lima-lab:speed';
 
 /**
  * `measured`: a training stage of a real run, on the user's own model; `calibrated`: a few steps
- * of the toy model before any run, which only stands in until a run measures the real thing.
+ * of that model before any run, which only stands in until a run measures the real thing.
  */
 export type SpeedSource = 'measured' | 'calibrated';
 
@@ -25,17 +25,34 @@ export interface Speed {
  * Seconds a sweep of this cost takes at this device's stored speed, its stages shared among the
  * engine workers the runner will start (null without a backend or a speed).
  */
-export function secondsOn(cost: SweepCost, device: DeviceSpeed): number | null {
+export function secondsOn(cost: SweepCost, device: DeviceSpeed, model = 'toy'): number | null {
   if (!device.backend) return null;
-  return secondsAt(cost, device.speed?.flopsPerSec ?? null, poolSize(device.backend));
+  return secondsAt(cost, speedFor(device, model)?.flopsPerSec ?? null, poolSize(device.backend));
 }
 
 export interface DeviceSpeed {
   backend: string | null;
+  /** The toy model's speed: calibrated first, and the stand-in for a model without its own. */
   speed: Speed | null;
+  /** The other model presets' speeds on this backend, by preset. */
+  models?: Readonly<Partial<Record<string, Speed>>>;
   /** A calibration is running now (the estimate says it is coming). */
   calibrating: boolean;
 }
+
+/** The speed an estimate for `model` divides by: that model's own if stored, else the toy's. */
+export function speedFor(device: DeviceSpeed, model = 'toy'): Speed | null {
+  return (model === 'toy' ? undefined : device.models?.[model]) ?? device.speed;
+}
+
+/**
+ * Where a model's speed is kept. Speeds are per model preset because a toy's small products use
+ * far less of the device than a larger model's: on wasm, fine-tuning the small model reached
+ * about 2.6× the toy's FLOP/s, so one figure for every size misjudged one of them by that much.
+ * The toy's is kept under the backend's own name, where every speed was kept before.
+ */
+const keyOf = (backend: string, model: string) =>
+  model === 'toy' ? backend : `${backend}:${model}`;
 
 type Speeds = Partial<Record<string, Speed>>;
 
@@ -77,9 +94,9 @@ const subscribe = createSubscriber((update) => {
   };
 });
 
-function write(backend: string, speed: Speed): void {
+function write(key: string, speed: Speed): void {
   const speeds = read();
-  speeds[backend] = speed;
+  speeds[key] = speed;
   try {
     localStorage.setItem(KEY, JSON.stringify(speeds));
   } catch {
@@ -88,11 +105,21 @@ function write(backend: string, speed: Speed): void {
   changed();
 }
 
-/** The training speed stored for `backend`, or null. */
-export function speedOf(backend: string | null): Speed | null {
+/** The training speed stored for `model` on `backend`, or null. */
+export function speedOf(backend: string | null, model = 'toy'): Speed | null {
   subscribe();
   if (!backend) return null;
-  return read()[backend] ?? null;
+  return read()[keyOf(backend, model)] ?? null;
+}
+
+/** The speeds stored for `backend` of every model preset but the toy, by preset. */
+export function modelSpeedsOf(backend: string | null): Partial<Record<string, Speed>> {
+  subscribe();
+  const out: Partial<Record<string, Speed>> = {};
+  if (!backend) return out;
+  for (const [key, speed] of Object.entries(read()))
+    if (key.startsWith(`${backend}:`)) out[key.slice(backend.length + 1)] = speed;
+  return out;
 }
 
 /** Remembers the rate of a training stage in progress: tokens/s × training FLOPs per token (spec/cost.ts). */
@@ -105,16 +132,17 @@ export function recordSpeed(s: SweepState): void {
   let spec: Spec = s.spec;
   for (const [path, value] of Object.entries(run?.point ?? {})) spec = setPath(spec, path, value);
   const flopsPerSec = specFlopsPerToken(spec) * s.tokensPerSec;
-  write(s.backend, { flopsPerSec, at: Date.now(), source: 'measured' });
+  write(keyOf(s.backend, spec.model.preset), { flopsPerSec, at: Date.now(), source: 'measured' });
 }
 
 /**
- * Stores a calibration for `backend` unless a run has measured it: a real run's speed on the
- * user's own model is the better figure. Returns whether it was stored.
+ * Stores a calibration of `model` on `backend` unless a run has measured it: a real run's speed
+ * on the user's own model is the better figure. Returns whether it was stored.
  */
-export function recordCalibration(backend: string, flopsPerSec: number): boolean {
+export function recordCalibration(backend: string, flopsPerSec: number, model = 'toy'): boolean {
   if (!(flopsPerSec > 0) || !Number.isFinite(flopsPerSec)) return false;
-  if (read()[backend]?.source === 'measured') return false;
-  write(backend, { flopsPerSec, at: Date.now(), source: 'calibrated' });
+  const key = keyOf(backend, model);
+  if (read()[key]?.source === 'measured') return false;
+  write(key, { flopsPerSec, at: Date.now(), source: 'calibrated' });
   return true;
 }

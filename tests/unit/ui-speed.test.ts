@@ -2,7 +2,14 @@
 import { afterEach, beforeEach, describe, expect, test, vi } from 'vitest';
 import { presetSpec, secondsAt, specFlopsPerToken, sweepCost } from '../../src/spec';
 import type { SweepState } from '../../src/runner/types';
-import { recordCalibration, recordSpeed, speedOf, type DeviceSpeed } from '../../src/ui/speed';
+import {
+  modelSpeedsOf,
+  recordCalibration,
+  recordSpeed,
+  secondsOn,
+  speedOf,
+  type DeviceSpeed,
+} from '../../src/ui/speed';
 import { calibrationPlan, Calibrator, type BenchWorker } from '../../src/ui/calibrate';
 import { timeEstimate } from '../../src/ui/cost';
 import { poolSize } from '../../src/runner/workers/pool';
@@ -31,17 +38,24 @@ afterEach(() => {
   vi.useRealTimers();
 });
 
-/** The runner's state while the pretraining of a plateau-toy run trains on wasm. */
-function pretraining(tokensPerSec: number): SweepState {
-  const spec = presetSpec('plateau-toy');
+/** The runner's state while a stage of `preset`'s first run trains on wasm. */
+function training(
+  preset: string,
+  stage: 'pretrain' | 'finetune',
+  tokensPerSec: number,
+  point: Record<string, number> = {},
+): SweepState {
   return {
-    spec,
+    spec: presetSpec(preset),
     backend: 'wasm',
     tokensPerSec,
-    stages: [{ stage: 'pretrain', stageId: 'p1', status: 'running' }],
-    runs: [{ stages: { pretrain: 'p1' }, point: {} }],
+    stages: [{ stage, stageId: 's1', status: 'running' }],
+    runs: [{ stages: { [stage]: 's1' }, point }],
   } as unknown as SweepState;
 }
+
+/** The pretraining of a plateau-toy run. */
+const pretraining = (tokensPerSec: number) => training('plateau-toy', 'pretrain', tokensPerSec);
 
 describe('stored speeds', () => {
   test('a calibration is stored as such, and a run’s measurement replaces it', () => {
@@ -113,6 +127,65 @@ function fakeWorker() {
 
 /** Lets the calibrator reach its call into the worker. */
 const settle = () => new Promise((r) => setTimeout(r, 0));
+
+describe('speeds per model', () => {
+  /** A small-model run of the knowledge experiment, fine-tuning. */
+  const smallFinetune = (tokensPerSec: number) =>
+    training('knowledge-toy', 'finetune', tokensPerSec, { 'finetune.examples': 32 });
+
+  test("a small model's run sets its own speed and leaves the toy's, which stands in for the rest", () => {
+    recordSpeed(pretraining(6000));
+    const toy = speedOf('wasm');
+    recordSpeed(smallFinetune(1300));
+    expect(speedOf('wasm')).toEqual(toy);
+    const perToken = specFlopsPerToken(presetSpec('knowledge-toy'));
+    expect(speedOf('wasm', 'small')).toMatchObject({
+      flopsPerSec: perToken * 1300,
+      source: 'measured',
+    });
+    expect(modelSpeedsOf('wasm')).toEqual({ small: speedOf('wasm', 'small') });
+    expect(modelSpeedsOf('webgpu')).toEqual({});
+    // Each estimate divides by its own model's speed; a model without one by the toy's.
+    const device: DeviceSpeed = {
+      backend: 'wasm',
+      speed: toy,
+      models: modelSpeedsOf('wasm'),
+      calibrating: false,
+    };
+    const cost = sweepCost(presetSpec('knowledge-toy'))!;
+    expect(secondsOn(cost, device, 'small')).toBeCloseTo(
+      secondsAt(cost, perToken * 1300, poolSize('wasm'))!,
+      6,
+    );
+    expect(secondsOn(cost, device, 'base')).toBeCloseTo(
+      secondsAt(cost, toy!.flopsPerSec, poolSize('wasm'))!,
+      6,
+    );
+    expect(timeEstimate(cost, device, 'small').note).toMatch(/^measured: .* the small model/);
+    expect(timeEstimate(cost, device, 'base').note).toMatch(/the toy model.*larger models/);
+  });
+
+  test('the small model is calibrated on its own after the toy, except on the cpu backend', async () => {
+    expect(calibrationPlan('wasm', 'small')).toEqual({ preset: 'small', batchSize: 8, steps: 3 });
+    expect(calibrationPlan('cpu', 'small')).toBeNull();
+    expect(calibrationPlan('wasm', 'base')).toBeNull();
+    recordCalibration('wasm', 5e9);
+    const w = fakeWorker();
+    const c = new Calibrator({ spawn: () => w });
+    expect(c.wants('wasm')).toBe(false);
+    expect(c.wants('wasm', 'small')).toBe(true);
+    expect(c.wants('cpu', 'small')).toBe(false);
+    const done = c.run('wasm', false, 'small');
+    await settle();
+    expect(w.calls).toEqual([{ backend: 'wasm', preset: 'small', batchSize: 8, steps: 3 }]);
+    w.answer({ gflops: 12 });
+    expect(await done).toBe('stored');
+    expect(speedOf('wasm', 'small')).toMatchObject({ flopsPerSec: 12e9, source: 'calibrated' });
+    expect(speedOf('wasm')?.flopsPerSec).toBe(5e9);
+    expect(await c.run('wasm', false, 'small')).toBe('skipped');
+    expect(await c.run('cpu', false, 'small')).toBe('skipped');
+  });
+});
 
 describe('the background calibration', () => {
   test('a few steps of the toy model: wasm about a second on two cores, cpu fewer and smaller', () => {
