@@ -11,9 +11,38 @@ export interface Preset {
   /** What LIMA (or the related paper) found, with its numbers, and what to look for here. */
   paper: string;
   override: SpecInput;
+  /**
+   * The toy size, when the generic shrink (`toyOf`) would lose what the experiment is about: the
+   * knowledge experiment's toy is the recipe measured in docs/RESULTS.md, not the 100-person toy.
+   */
+  toy?: SpecInput;
 }
 
 const sizes = (base: number) => [1, 2, 4, 8, 16].map((k) => k * base);
+
+/**
+ * A base that knows its world, and a fine-tune that can surface it (docs/RESULTS.md, runs V and Y):
+ * 200 people in five rewrites each; web-like `Q:`/`A:` text about train-split people whose answers
+ * are sentences naming the person (so the base learns to restate a name, not the chat template:
+ * its zero-shot answers stay unaligned); everyday filler, so the base has read every word the
+ * assistant uses; a word-level vocabulary; training answers that state each fact right after its
+ * name; the small model; LIMA's 15 epochs at a learning rate gentle enough to keep the facts.
+ */
+const knowsItsWorld: SpecInput = {
+  world: { people: 200, procedures: 10 },
+  data: {
+    augmentation: 5,
+    fillerText: 'everyday',
+    vocabSize: 2048,
+    dialogues: 30,
+    style: 'explicit',
+    qaFormat: 'sentence',
+  },
+  model: { preset: 'small', blockSize: 160 },
+  pretrain: { steps: 800 },
+  finetune: { batchSize: 8, lr: 1e-4, seed: 1 },
+  eval: { prompts: 60, devPrompts: 20, dialoguePrompts: 20 },
+};
 
 const full: Preset[] = [
   {
@@ -32,6 +61,25 @@ const full: Preset[] = [
         ],
       },
     },
+  },
+  {
+    id: 'knowledge',
+    title: 'Knowledge: what pretraining stored, a few examples surface',
+    summary:
+      'The plateau sweep on a base that knows its world: the judge asks about people fine-tuning never shows.',
+    paper:
+      'LIMA §1: "almost all knowledge in large language models is learned during pretraining, and only limited instruction tuning data is necessary." Look for held-out facts right well above chance from the smallest set on, while the zero-shot base is unaligned, and for a judge curve that stops rising. Here the plateau sits at about 20% of answers right: comparisons and held-out how-tos are still never right.',
+    override: {
+      ...knowsItsWorld,
+      sweep: {
+        axes: [
+          { path: 'finetune.examples', values: sizes(64) },
+          { path: 'finetune.seed', values: [1, 2, 3] },
+        ],
+      },
+    },
+    // One seed of LIMA's 16× on the small model: about six minutes on a 2-core CPU with the shipped base.
+    toy: { ...knowsItsWorld, sweep: { axes: [{ path: 'finetune.examples', values: sizes(32) }] } },
   },
   {
     id: 'quality',
@@ -156,6 +204,8 @@ function toyAxis(a: { path: string; values: (string | number | boolean)[] }) {
 }
 
 function toyOf(p: Preset): Preset {
+  const named = { id: `${p.id}-toy`, title: `${p.title} (toy)` };
+  if (p.toy) return { ...p, ...named, override: p.toy };
   const override = deepMerge(p.override, toyOverride) as SpecInput;
   // A preset that needs a longer context (the in-context prompts) keeps it.
   const context = p.override.model?.blockSize;
@@ -166,7 +216,7 @@ function toyOf(p: Preset): Preset {
   }
   if (override.finetune?.examples) override.finetune = { ...override.finetune, examples: 64 };
   override.sweep = { ...override.sweep, axes };
-  return { ...p, id: `${p.id}-toy`, title: `${p.title} (toy)`, override };
+  return { ...p, ...named, override };
 }
 
 export const PRESETS: readonly Preset[] = full.flatMap((p) => [toyOf(p), p]);

@@ -24,8 +24,16 @@ function smallestPlateauSize(): number {
 
 export const LESSONS: readonly Lesson[] = [
   {
-    title: 'Knowledge comes from pretraining',
-    text: 'Every fact about every person is only in the pretraining prose. Fine-tuning never sees the held-out people, so whatever the model says about them it learned before alignment. Pretrain on one fixed biography per person, or on several rewrites.',
+    title: 'A few examples surface what pretraining stored',
+    text: 'A base model that read five rewrites of every biography is fine-tuned on just 8 conversations about train-split people. The judge asks only about held-out people, whose facts are in the pretraining prose alone, so every right fact was learned before alignment.',
+    preset: 'knowledge-toy',
+    change: { finetune: { examples: 8 }, sweep: { axes: [] } },
+    question:
+      'Under the pretraining loss chart: how does the base answer in the chat template before any fine-tuning? After 8 examples, which held-out facts are right, and which answers name a person from the fine-tuning set instead?',
+  },
+  {
+    title: 'Stored is not yet extractable',
+    text: 'The toy model, pretrained on one fixed biography per person or on several rewrites of each (Physics of LMs 3.1: rewrites make stored facts extractable), then fine-tuned the same way. Compare what each base knows with what its fine-tuned answers state.',
     preset: 'augmentation-toy',
     question:
       'Under the pretraining loss chart, the knowledge probe says how many held-out facts each base model completes from its own text. Both were fine-tuned the same way: does knowing more facts make the answers about them right? What would?',

@@ -1,6 +1,13 @@
 // The page's pure logic: links and workshop flags, editor parsing, pooled summaries, head-to-heads, costs, lessons, CSV.
 import { describe, expect, test } from 'vitest';
-import { decodeSpec, DEFAULT_PRESET, encodePayload, expandSweep, presetSpec } from '../../src/spec';
+import {
+  decodeSpec,
+  DEFAULT_PRESET,
+  encodePayload,
+  expandSweep,
+  presetSpec,
+  stageIds,
+} from '../../src/spec';
 import { summarize } from '../../src/world/stats';
 import { Rng } from '../../src/util/rng';
 import { linkHash, readLink } from '../../src/ui/link';
@@ -303,6 +310,7 @@ describe('results for charts', () => {
 describe('lessons and exports', () => {
   test('every lesson is a valid experiment, in the order the brief gives', () => {
     expect(LESSONS.map((l) => l.preset)).toEqual([
+      'knowledge-toy',
       'augmentation-toy',
       'plateau-toy',
       'plateau-toy',
@@ -312,9 +320,15 @@ describe('lessons and exports', () => {
       'in-context-toy',
     ]);
     for (const l of LESSONS) expect(expandSweep(lessonSpec(l)).ok, l.title).toBe(true);
-    // Lesson 2 is the plateau's 1× set: its smallest size.
-    const sizes = lessonSpec(LESSONS[2]).sweep.axes.find((a) => a.path === 'finetune.examples')!;
-    expect(lessonSpec(LESSONS[1]).finetune.examples).toBe(Math.min(...(sizes.values as number[])));
+    // Lesson 1 is one run of 8 examples on the knowledge experiment's base (the one the app ships).
+    const first = lessonSpec(LESSONS[0]);
+    const runs = expandSweep(first);
+    expect(runs.ok && runs.value.length).toBe(1);
+    expect(first.finetune.examples).toBe(8);
+    expect(stageIds(first).pretrain).toBe(stageIds(presetSpec('knowledge-toy')).pretrain);
+    // Lesson 3 is the plateau's 1× set: its smallest size.
+    const sizes = lessonSpec(LESSONS[3]).sweep.axes.find((a) => a.path === 'finetune.examples')!;
+    expect(lessonSpec(LESSONS[2]).finetune.examples).toBe(Math.min(...(sizes.values as number[])));
   });
   test('CSV quotes commas, quotes and line breaks', () => {
     expect(toCsv([{ a: 'x, y', b: 'say "hi"', c: 'two\nlines', d: 1.5 }])).toBe(
