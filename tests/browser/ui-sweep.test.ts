@@ -86,6 +86,11 @@ describe('a micro sweep in the page', () => {
     expect(await page.getByTestId('facts-note').first().textContent()).toMatch(
       /^Held-out facts right at 8 examples: \d+\.\d% \(95% interval .*; chance \d+\.\d%\)\. (Not a|A)bove chance/,
     );
+    // What the base knew before fine-tuning, in words a reader can follow.
+    const probe = (await page.locator('ul.knowledge li').first().textContent())!;
+    expect(probe.replace(/\s+/g, ' ').trim()).toMatch(
+      /completes \d+(\.\d)?% of their facts .* states \d+(\.\d)?% when asked .* it scores \d\.\d\d of 6, with the facts right in \d+(\.\d)?% of answers \(chance \d+(\.\d)?%\)\.$/,
+    );
     // Hover shows the value.
     await page.getByTestId('plateau-point').first().hover();
     expect(await page.getByTestId('plateau-tooltip').textContent()).toBe(labels[0]);
