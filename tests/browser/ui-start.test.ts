@@ -13,15 +13,17 @@ afterAll(async () => {
 });
 
 /** A page whose device has a measured training speed on every backend (what a first run leaves behind). */
-async function withSpeed(width = 1366) {
+async function withSpeed(width = 1366, smallFlops?: number) {
   const context = await browser.newContext({ viewport: { width, height: 768 } });
-  await context.addInitScript(() => {
+  await context.addInitScript((small) => {
     const speed = { flopsPerSec: 5e9, at: 1, source: 'measured' };
-    localStorage.setItem(
-      'lima-lab:speed',
-      JSON.stringify({ wasm: speed, webgpu: speed, cpu: speed }),
-    );
-  });
+    const speeds: Record<string, typeof speed> = { wasm: speed, webgpu: speed, cpu: speed };
+    // The small model's own speed, as a run of a small preset leaves it.
+    if (small)
+      for (const b of ['wasm', 'webgpu', 'cpu'])
+        speeds[`${b}:small`] = { ...speed, flopsPerSec: small };
+    localStorage.setItem('lima-lab:speed', JSON.stringify(speeds));
+  }, smallFlops);
   const page = await context.newPage();
   const errors: string[] = [];
   page.on('pageerror', (e) => errors.push(e.message));
@@ -51,8 +53,8 @@ describe('the start page', () => {
     const { page, errors } = await withSpeed();
     const toy = await page.getByTestId('time-toy').allTextContents();
     const full = await page.getByTestId('time-full').allTextContents();
-    expect(toy).toHaveLength(7);
-    expect(full).toHaveLength(7);
+    expect(toy).toHaveLength(8);
+    expect(full).toHaveLength(8);
     for (const t of [...toy, ...full]) expect(t).toMatch(/about \d+(\.\d)? (s|min|h) on \w+/);
     const plateau = page.locator('[data-preset="plateau"]');
     expect(await plateau.getByTestId('time-full').textContent()).toMatch(/h on \w+ — for a GPU/);
@@ -62,6 +64,20 @@ describe('the start page', () => {
     expect(await load.count()).toBe(1);
     expect(errors).toEqual([]);
     await page.context().close();
+  });
+
+  test("a small model's preset is timed at the small model's own speed", async () => {
+    const minutes = async (smallFlops: number) => {
+      const { page, errors } = await withSpeed(1366, smallFlops);
+      const card = page.locator('[data-preset="knowledge"]').getByTestId('time-toy');
+      const text = (await card.textContent())!;
+      expect(errors).toEqual([]);
+      await page.context().close();
+      const m = /about ([\d.]+) (s|min|h) on/.exec(text)!;
+      return Number(m[1]) * { s: 1 / 60, min: 1, h: 60 }[m[2] as 's' | 'min' | 'h'];
+    };
+    // Twice the small model's speed halves the time; the toy's speed is the same in both.
+    expect((await minutes(1e10)) / (await minutes(2e10))).toBeCloseTo(2, 0);
   });
 
   test('Run on a preset of hours asks first and offers the toy variant', async () => {
