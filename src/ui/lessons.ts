@@ -24,14 +24,6 @@ function smallestPlateauSize(): number {
 
 export const LESSONS: readonly Lesson[] = [
   {
-    title: 'A few examples surface what pretraining stored',
-    text: 'A base model that read five rewrites of every biography is fine-tuned on just 8 conversations about train-split people. The judge asks only about held-out people, whose facts are in the pretraining prose alone, so every right fact was learned before alignment.',
-    preset: 'knowledge-toy',
-    change: { finetune: { examples: 8 }, sweep: { axes: [] } },
-    question:
-      'Under the pretraining loss chart: how does the base answer in the chat template before any fine-tuning? After 8 examples, which held-out facts are right, and which answers name a person from the fine-tuning set instead?',
-  },
-  {
     title: 'Stored is not yet extractable',
     text: 'The toy model, pretrained on one fixed biography per person or on several rewrites of each (Physics of LMs 3.1: rewrites make stored facts extractable), then fine-tuned the same way. Compare what each base knows with what its fine-tuned answers state.',
     preset: 'augmentation-toy',
@@ -79,6 +71,15 @@ export const LESSONS: readonly Lesson[] = [
     preset: 'in-context-toy',
     question:
       'How much of the gap to fine-tuning do three examples close? What does that say about alignment?',
+  },
+  {
+    // Last, so the numbers of the steps before it (in links shared earlier) keep their meaning.
+    title: 'A base that knows its world',
+    text: 'The toy models above never state a held-out fact, so their plateaus sit on the format floor. This base (the small model, five rewrites of every biography, question-and-answer text about train-split people) states 90% of held-out facts when asked in plain text. Fine-tune it on just 8 conversations about train-split people: the judge asks only about held-out people, whose facts are in the pretraining prose alone.',
+    preset: 'knowledge-toy',
+    change: { finetune: { examples: 8 }, sweep: { axes: [] } },
+    question:
+      'Under the pretraining loss chart: how does the base answer in the chat template before any fine-tuning? After 8 examples, which held-out facts are right, and which answers name a person from the fine-tuning set instead?',
   },
 ];
 

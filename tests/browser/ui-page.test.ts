@@ -140,9 +140,9 @@ describe('the playground', () => {
   });
 
   test('a lesson link opens its step; the room links split the sweep into shards', async () => {
-    const { page, errors } = await openPage(browser, '#view=workshop&lesson=3');
-    await page.locator('[data-lesson="3"]').waitFor();
-    expect(await page.locator('[data-lesson="3"]').getAttribute('class')).toContain('current');
+    const { page, errors } = await openPage(browser, '#view=workshop&lesson=2');
+    await page.locator('[data-lesson="2"]').waitFor();
+    expect(await page.locator('[data-lesson="2"]').getAttribute('class')).toContain('current');
     await page.getByTestId('tab-start').click();
     expect(Number(await page.getByTestId('run-count').textContent())).toBe(3); // 1× with three seeds
     await page.getByTestId('tab-workshop').click();
@@ -163,7 +163,7 @@ describe('the playground', () => {
     links.forEach((url, i) => {
       expect(url).toContain(`shard=${i + 1}/3`);
       expect(url).toContain('hide=advanced,device,workshop');
-      expect(url).toContain('lesson=3');
+      expect(url).toContain('lesson=2');
     });
     // A participant's link: the lesson's experiment, the slice, and no workshop or device tabs.
     const { page: laptop } = await openPage(browser, new URL(links[1]).hash);
@@ -173,7 +173,7 @@ describe('the playground', () => {
     // How much of the sweep is this laptop's, and the step's text and question without the Workshop tab.
     expect(await laptop.getByTestId('shard-runs').textContent()).toBe('1 of 3');
     const lesson = laptop.getByTestId('lesson');
-    expect(await lesson.getByRole('heading').textContent()).toBe('Step 3 of 8: Fine-tuning on 1×');
+    expect(await lesson.getByRole('heading').textContent()).toBe('Step 2 of 8: Fine-tuning on 1×');
     expect(await lesson.textContent()).toContain(
       'How few examples were needed to teach the format?',
     );

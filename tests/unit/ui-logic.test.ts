@@ -308,9 +308,8 @@ describe('results for charts', () => {
 });
 
 describe('lessons and exports', () => {
-  test('every lesson is a valid experiment, in the order the brief gives', () => {
+  test('every lesson is a valid experiment, in the order the brief gives, new ones last', () => {
     expect(LESSONS.map((l) => l.preset)).toEqual([
-      'knowledge-toy',
       'augmentation-toy',
       'plateau-toy',
       'plateau-toy',
@@ -318,17 +317,18 @@ describe('lessons and exports', () => {
       'diversity-toy',
       'dialogue-toy',
       'in-context-toy',
+      'knowledge-toy',
     ]);
     for (const l of LESSONS) expect(expandSweep(lessonSpec(l)).ok, l.title).toBe(true);
-    // Lesson 1 is one run of 8 examples on the knowledge experiment's base (the one the app ships).
-    const first = lessonSpec(LESSONS[0]);
-    const runs = expandSweep(first);
+    // Lesson 2 is the plateau's 1× set: its smallest size.
+    const sizes = lessonSpec(LESSONS[2]).sweep.axes.find((a) => a.path === 'finetune.examples')!;
+    expect(lessonSpec(LESSONS[1]).finetune.examples).toBe(Math.min(...(sizes.values as number[])));
+    // The last is one run of 8 examples on the knowledge experiment's base (the one the app ships).
+    const last = lessonSpec(LESSONS[LESSONS.length - 1]);
+    const runs = expandSweep(last);
     expect(runs.ok && runs.value.length).toBe(1);
-    expect(first.finetune.examples).toBe(8);
-    expect(stageIds(first).pretrain).toBe(stageIds(presetSpec('knowledge-toy')).pretrain);
-    // Lesson 3 is the plateau's 1× set: its smallest size.
-    const sizes = lessonSpec(LESSONS[3]).sweep.axes.find((a) => a.path === 'finetune.examples')!;
-    expect(lessonSpec(LESSONS[2]).finetune.examples).toBe(Math.min(...(sizes.values as number[])));
+    expect(last.finetune.examples).toBe(8);
+    expect(stageIds(last).pretrain).toBe(stageIds(presetSpec('knowledge-toy')).pretrain);
   });
   test('CSV quotes commas, quotes and line breaks', () => {
     expect(toCsv([{ a: 'x, y', b: 'say "hi"', c: 'two\nlines', d: 1.5 }])).toBe(
