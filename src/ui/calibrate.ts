@@ -1,7 +1,7 @@
 // Calibrates this device's training speed before any run: a few real steps of the toy (and the loaded small) model in a worker.
 import type { BackendName } from '../engine/api';
 import { startProbeWorker } from '../runner/workers/start';
-import { recordCalibration, speedOf } from './speed';
+import { keyOf, recordCalibration, speedOf } from './speed';
 import { CancelledError } from '../util/cancel';
 
 /** The models a calibration trains: a larger one would take minutes of a CPU before any run. */
@@ -70,7 +70,7 @@ export interface CalibratorOptions {
 
 export class Calibrator {
   private cancelAttempt: (() => void) | null = null;
-  /** Backend and model pairs tried in this page: a failure is not retried until the page opens again. */
+  /** Models tried in this page, by their speed's key: a failure is not retried until the page opens again. */
   private readonly tried = new Set<string>();
 
   constructor(private readonly o: CalibratorOptions) {}
@@ -83,7 +83,7 @@ export class Calibrator {
   wants(backend: BackendName, model = 'toy'): boolean {
     return (
       calibrationPlan(backend, model) !== null &&
-      !this.tried.has(`${backend}:${model}`) &&
+      !this.tried.has(keyOf(backend, model)) &&
       speedOf(backend, model) === null
     );
   }
@@ -117,7 +117,7 @@ export class Calibrator {
     try {
       if (await this.o.busyElsewhere?.()) return 'skipped';
       if (cancelled) return 'cancelled';
-      this.tried.add(`${backend}:${model}`);
+      this.tried.add(keyOf(backend, model));
       this.o.onRunning?.(true);
       const n = Math.max(1, this.o.workers?.(backend) ?? 1);
       workers = Array.from({ length: n }, () => this.o.spawn());
@@ -146,7 +146,7 @@ export class Calibrator {
     } catch {
       if (!cancelled) return 'failed';
       // Cut short by an experiment: try again once the device is free.
-      this.tried.delete(`${backend}:${model}`);
+      this.tried.delete(keyOf(backend, model));
       return 'cancelled';
     } finally {
       clearTimeout(limit);

@@ -15,12 +15,12 @@ export interface TimeEstimate {
 /** The time line of the estimate: which backend, and whether its speed was measured or calibrated. */
 export function timeEstimate(cost: SweepCost, device: DeviceSpeed, model = 'toy'): TimeEstimate {
   const seconds = secondsOn(cost, device, model);
-  const speed = speedFor(device, model);
+  const { speed, of } = speedFor(device, model);
   if (seconds !== null && speed) {
     const rate = `${si(speed.flopsPerSec)} FLOP/s`;
     // A model without a speed of its own is estimated at the toy's, which larger models outrun.
-    const own = model === 'toy' || device.models?.[model] !== undefined;
-    const which = own ? `the ${model} model` : 'the toy model';
+    const own = of === model;
+    const which = `the ${of} model`;
     const note =
       speed.source === 'measured'
         ? `measured: ${rate} while ${which} trained on this device`

@@ -27,7 +27,8 @@ export interface Speed {
  */
 export function secondsOn(cost: SweepCost, device: DeviceSpeed, model = 'toy'): number | null {
   if (!device.backend) return null;
-  return secondsAt(cost, speedFor(device, model)?.flopsPerSec ?? null, poolSize(device.backend));
+  const { speed } = speedFor(device, model);
+  return secondsAt(cost, speed?.flopsPerSec ?? null, poolSize(device.backend));
 }
 
 export interface DeviceSpeed {
@@ -40,9 +41,13 @@ export interface DeviceSpeed {
   calibrating: boolean;
 }
 
-/** The speed an estimate for `model` divides by: that model's own if stored, else the toy's. */
-export function speedFor(device: DeviceSpeed, model = 'toy'): Speed | null {
-  return (model === 'toy' ? undefined : device.models?.[model]) ?? device.speed;
+/**
+ * The speed an estimate for `model` divides by, and the model it was taken on: that model's own if
+ * stored, else the toy's.
+ */
+export function speedFor(device: DeviceSpeed, model = 'toy'): { speed: Speed | null; of: string } {
+  const own = model === 'toy' ? undefined : device.models?.[model];
+  return own ? { speed: own, of: model } : { speed: device.speed, of: 'toy' };
 }
 
 /**
@@ -51,7 +56,7 @@ export function speedFor(device: DeviceSpeed, model = 'toy'): Speed | null {
  * about 2.6× the toy's FLOP/s, so one figure for every size misjudged one of them by that much.
  * The toy's is kept under the backend's own name, where every speed was kept before.
  */
-const keyOf = (backend: string, model: string) =>
+export const keyOf = (backend: string, model: string) =>
   model === 'toy' ? backend : `${backend}:${model}`;
 
 type Speeds = Partial<Record<string, Speed>>;
