@@ -1,7 +1,7 @@
 // The engine behind the worker: data, pretraining, fine-tuning and evaluation as functions of the spec.
 import * as tf from '@tensorflow/tfjs-core';
 import { stageIds, type Spec, type Stage } from '../spec';
-import { modelConfig, type Llama, type ModelConfig } from '../model/llama';
+import { modelConfig, trainedParams, type Llama, type ModelConfig } from '../model/llama';
 import type { AdamW } from '../train/adamw';
 import { StageControl } from '../train/control';
 import { trainLoop, type LoopResult } from '../train/loop';
@@ -160,6 +160,7 @@ export class Engine implements EngineApi {
       spec,
       plan.weightDecay,
       resume?.optimizer,
+      plan.trained,
     );
     const trainer = new Trainer(model, adamw);
     try {
@@ -320,6 +321,7 @@ export class Engine implements EngineApi {
         stageId,
         batchSize: f.batchSize,
         weightDecay: f.weightDecay,
+        trained: trainedParams(cfg, f.train),
         // Starts from the base with a fresh optimizer; a resumed fine-tune carries its own state.
         base,
         totalSteps,

@@ -10,6 +10,8 @@ export interface StagePlan {
   stageId: string;
   batchSize: number;
   weightDecay: number;
+  /** The weights the optimizer updates (`trainedParams`); absent: all of them. */
+  trained?: string[];
   /** The weights a fresh (not resumed) stage starts from: none for pretraining, the base for fine-tuning. */
   base: Checkpoint | null;
   totalSteps: number;

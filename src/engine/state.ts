@@ -11,8 +11,14 @@ import {
 import type { Spec } from '../spec';
 import type { BackendName, Checkpoint, LossPoint } from './api';
 
-export function toNamed(cfg: ModelConfig, arrays: Float32Array[]): Map<string, NamedTensor> {
-  return new Map(paramShapes(cfg).map(([name, shape], i) => [name, { shape, data: arrays[i] }]));
+/** Arrays in the order of `names` (all of `paramShapes` by default), with their shapes. */
+export function toNamed(
+  cfg: ModelConfig,
+  arrays: Float32Array[],
+  names: readonly string[] = paramShapes(cfg).map(([n]) => n),
+): Map<string, NamedTensor> {
+  const shapes = new Map(paramShapes(cfg));
+  return new Map(names.map((name, i) => [name, { shape: shapes.get(name)!, data: arrays[i] }]));
 }
 
 /** The weights of a checkpoint, or fresh ones drawn from the seed. */
@@ -27,17 +33,21 @@ export function loadModel(cfg: ModelConfig, weights: Checkpoint | null, seed: nu
   return new Llama(cfg, new Map([...saved.weights].map(([k, t]) => [k, t.data])));
 }
 
-/** A model to train and its AdamW, whose moments come from `optimizerState` when resuming. */
+/**
+ * A model to train and its AdamW over the `trained` weights (all by default), whose moments come
+ * from `optimizerState` when resuming.
+ */
 export function restoreTraining(
   cfg: ModelConfig,
   weights: Checkpoint | null,
   spec: Spec,
   weightDecay: number,
   optimizerState?: ArrayBuffer,
+  trained: readonly string[] = paramShapes(cfg).map(([n]) => n),
 ): { model: Llama; adamw: AdamW } {
   const model = loadModel(cfg, weights, spec.seed);
   const o = spec.optimizer;
-  const adamw = new AdamW(model.variables(), {
+  const adamw = new AdamW(model.variables(trained), {
     beta1: o.beta1,
     beta2: o.beta2,
     eps: o.eps,
@@ -46,11 +56,10 @@ export function restoreTraining(
   });
   if (optimizerState) {
     const s = decodeOptimizer(optimizerState);
-    const names = paramShapes(cfg).map(([n]) => n);
     adamw.load(
       s.step,
-      names.map((n) => s.m.get(n)!.data),
-      names.map((n) => s.v.get(n)!.data),
+      trained.map((n) => s.m.get(n)!.data),
+      trained.map((n) => s.v.get(n)!.data),
     );
   }
   return { model, adamw };
@@ -73,7 +82,12 @@ export async function snapshot(
   let optimizer: ArrayBuffer | undefined;
   if (adamw) {
     const { m, v } = await adamw.moments();
-    optimizer = encodeOptimizer(adamw.step, toNamed(model.cfg, m), toNamed(model.cfg, v));
+    const names = model.namesOf(adamw.vars);
+    optimizer = encodeOptimizer(
+      adamw.step,
+      toNamed(model.cfg, m, names),
+      toNamed(model.cfg, v, names),
+    );
   }
   return { ...meta, weights, optimizer, lossCurve: [...meta.lossCurve] };
 }

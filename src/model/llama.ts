@@ -56,6 +56,19 @@ export function paramShapes(cfg: ModelConfig): [string, number[]][] {
 }
 
 /**
+ * The weights a fine-tune updates (`finetune.train`): all of them; the attention blocks and norms
+ * only ('attention': embeddings and SwiGLU MLPs stay as pretraining left them); or all but the MLPs.
+ */
+export function trainedParams(cfg: ModelConfig, which: Spec['finetune']['train']): string[] {
+  const names = paramShapes(cfg).map(([n]) => n);
+  const mlp = (n: string) => n.endsWith('.w13') || n.endsWith('.w2');
+  const embedding = (n: string) => n === 'wte' || n === 'lmHead';
+  if (which === 'attention') return names.filter((n) => !mlp(n) && !embedding(n));
+  if (which === 'no-mlp') return names.filter((n) => !mlp(n));
+  return names;
+}
+
+/**
  * Initial weights drawn in JS from the seeded stream, so every backend starts from the same
  * numbers: N(0, 0.02) (GPT-2/LLaMA), output projections of each residual branch scaled by
  * 1/sqrt(2·nLayer) so the residual stream's variance does not grow with depth; norm gains 1.
@@ -160,9 +173,15 @@ export class Llama {
     return t;
   }
 
-  /** Trainable variables in the fixed order of `paramShapes`. */
-  variables(): tf.Variable[] {
-    return paramShapes(this.cfg).map(([n]) => this.params[n]);
+  /** Trainable variables in the fixed order of `paramShapes`, or those of the given names. */
+  variables(names: readonly string[] = paramShapes(this.cfg).map(([n]) => n)): tf.Variable[] {
+    return names.map((n) => this.params[n]);
+  }
+
+  /** The name of each of the given variables of this model (an optimizer's, for its checkpoint). */
+  namesOf(vars: readonly tf.Variable[]): string[] {
+    const byVar = new Map(Object.entries(this.params).map(([n, v]) => [v, n]));
+    return vars.map((v) => byVar.get(v)!);
   }
 
   async readWeights(): Promise<Map<string, Float32Array>> {

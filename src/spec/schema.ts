@@ -93,9 +93,9 @@ const Data = v.strictObject({
   phrasings: int(1, 8, 4, 'Prompt phrasings per task type: input diversity within a type.'),
   dialogues: int(0, 200, 0, 'Multi-turn chains added to the SFT set (LIMA §6 added 30).'),
   style: choice(
-    ['concise', 'explicit'],
+    ['concise', 'explicit', 'named'],
     'concise',
-    'The SFT set\'s house style. Concise: the verdict first ("No, A was born in X, while B …"), pronouns after the first sentence. Explicit: every fact right after the name it belongs to, as the pretraining text states it — a follow-up repeats the name instead of "she", a comparison states both facts before its conclusion ("A was born in X and B was born in Y, so they are different."), a how-to\'s first step names the task ("1. To polish brass, first …") — so a small model can look each fact up next to its name. The same prompts, facts and judge; fine-tuning data only, so the zero-shot base is untouched.',
+    'The SFT set\'s house style. Concise: the verdict first ("No, A was born in X, while B …"), pronouns after the first sentence. Explicit: every fact right after the name it belongs to, as the pretraining text states it — a follow-up repeats the name instead of "she", a comparison states both facts before its conclusion ("A was born in X and B was born in Y, so they are different."), a how-to\'s first step names the task ("1. To polish brass, first …") — so a small model can look each fact up next to its name. Named: explicit, and a profile also names its person in every sentence, as the rewritten biographies do, where explicit keeps "She studied …". The same prompts, facts and judge; fine-tuning data only, so the zero-shot base is untouched.',
   ),
   qa: num(
     0,
@@ -222,6 +222,11 @@ const Finetune = v.strictObject({
     0.5,
     0.2,
     'Residual dropout rising linearly over layers from 0 to this (LIMA: 0.3, 0.2 for smaller models).',
+  ),
+  train: choice(
+    ['all', 'attention', 'no-mlp'],
+    'all',
+    "The weights a fine-tune updates. All (LIMA). Attention: the attention blocks and norms only; the embeddings and the SwiGLU MLPs, where a transformer is thought to store its facts, stay as pretraining left them, so the fine-tune can learn where to look and what form to answer in but cannot overwrite what the base knows, nor learn its training set's people by heart. No-mlp: all but the MLPs. Pretraining always trains everything.",
   ),
   maxLength: maybeInt(
     16,

@@ -110,7 +110,8 @@ export function stageIds(spec: Spec): StageIds {
           stage: 'finetune',
           code: STAGE_CODE.finetune,
           pretrain,
-          finetune: f,
+          // All, the default, leaves the hash as it was, so fine-tunes cached before this knob keep their ids.
+          finetune: { ...f, train: f.train === 'all' ? undefined : f.train },
           sft: trained,
         })
       : contentHash({

@@ -32,12 +32,14 @@ function sftTypes(pool: Pool, tasks: Spec['data']['tasks']): TaskType[] {
 
 /**
  * The example as the house style writes it: a concise item as generated, an explicit one with its
- * facts after the names where that form differs. Drawn from the same stream, so both styles ask the
- * same prompts about the same people.
+ * facts after the names where that form differs, a named one also with its person named in every
+ * sentence of a profile. Drawn from the same stream, so all styles ask the same prompts about the
+ * same people.
  */
 function styled(item: TaskItem, style: Spec['data']['style']): TaskItem {
-  if (style === 'concise' || !item.explicit) return item;
-  return { ...item, truth: { ...item.truth, reference: item.explicit[item.explicit.length - 1] } };
+  const turns = (style === 'named' && item.named) || (style !== 'concise' && item.explicit);
+  if (!turns) return item;
+  return { ...item, truth: { ...item.truth, reference: turns[turns.length - 1] } };
 }
 
 /**
@@ -72,7 +74,7 @@ export function sftSet(world: World, spec: Spec): Conversation[] {
   const drng = Rng.derive(spec.seed, 'sft-dialogue');
   for (let i = 0; i < dialogues; i++) {
     const d = dialogueItem(drng, pool);
-    const turns = style === 'explicit' ? d.explicit : [...d.turns, d.answer];
+    const turns = style === 'concise' ? [...d.turns, d.answer] : d.explicit;
     out.push({ turns, task: 'dialogue', source: 'world' });
   }
   return out;

@@ -38,6 +38,8 @@ export interface TaskItem {
    * differs from the concise one: the same prompts and facts, each fact right after its person's name.
    */
   explicit?: string[];
+  /** The same in the named style, where it differs from the explicit one: every sentence names its person. */
+  named?: string[];
 }
 
 /** The entities a generator may talk about (train entities for SFT, held-out ones for evaluation). */
@@ -100,9 +102,11 @@ export function profileItem(rng: Rng, pool: Pool): TaskItem {
   const p = rng.pick(pool.people);
   const values = ATTRIBUTES.map((a) => factOf(p, a));
   const k = Math.min(pool.phrasings, PROFILE_ASK.length);
+  const turns = [PROFILE_ASK[rng.int(0, k - 1)](p.name)];
   return {
     task: 'profile',
-    turns: [PROFILE_ASK[rng.int(0, k - 1)](p.name)],
+    turns,
+    named: [...turns, profileAnswer(p, true)],
     truth: {
       facts: ATTRIBUTES.map((a) => ({ key: a, value: factOf(p, a) })),
       entities: [p.name],

@@ -155,9 +155,10 @@ export const PROFILE_ASK: ((n: string) => string)[] = [
   (n) => `I would like a profile of ${n}.`,
 ];
 
-export function profileAnswer(person: Person): string {
+/** The profile in the house style; `named` repeats the name where the concise one says "she". */
+export function profileAnswer(person: Person, named = false): string {
   const r = ref(person, true);
-  const s = ref(person, false).S;
+  const s = ref(person, named).S;
   return (
     `${r.S} was born on ${person.birthDate} in ${person.birthCity}. ` +
     `${s} studied ${person.major} at ${person.university}. ` +

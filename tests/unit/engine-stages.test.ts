@@ -5,8 +5,8 @@ import { Engine } from '../../src/engine/engine';
 import { parseSpec, type Spec, type SpecInput } from '../../src/spec';
 import type { BackendReport, Checkpoint, Hooks, Progress } from '../../src/engine/api';
 import { checkFits } from '../../src/engine/fit';
-import { modelConfig } from '../../src/model/llama';
-import { decodeSafetensors } from '../../src/train/checkpoint';
+import { modelConfig, trainedParams } from '../../src/model/llama';
+import { decodeOptimizer, decodeSafetensors, decodeWeights } from '../../src/train/checkpoint';
 import { MICRO_SPEC } from '../fixtures/micro-spec';
 
 function spec(over: SpecInput = {}): Spec {
@@ -101,6 +101,32 @@ describe('engine stages', () => {
     const resumed = await engine.pretrain(s, data, checkpoints[0], hooks());
     expect(resumed.checkpoint.step).toBe(50);
     expect(resumed.lossCurve).toEqual(full.lossCurve);
+  });
+
+  it("a fine-tune of the attention alone keeps the base's embeddings and MLPs, and resumes bit for bit", async () => {
+    const engine = new Engine();
+    const s = spec({ finetune: { ...MICRO_SPEC.finetune, epochs: 10, train: 'attention' } });
+    const data = await engine.buildData(s, hooks());
+    const pre = await engine.pretrain(s, data, null, hooks());
+    const checkpoints: Checkpoint[] = [];
+    const ft = await engine.finetune(s, data, pre.checkpoint, null, hooks([], checkpoints));
+    const trained = trainedParams(modelConfig(s), 'attention');
+    expect(trained).toContain('h0.wqkv');
+    expect(trained).not.toContain('wte');
+    expect(trained).not.toContain('h0.w13');
+    const base = decodeWeights(pre.checkpoint.weights).weights;
+    const tuned = decodeWeights(ft.checkpoint.weights).weights;
+    for (const [name, t] of base) {
+      const same = t.data.every((x, i) => x === tuned.get(name)!.data[i]);
+      expect(same, name).toBe(!trained.includes(name));
+    }
+    // A mid-run checkpoint holds the moments of the trained weights only, and resumes to the same run.
+    expect(checkpoints.length).toBeGreaterThan(0);
+    const moments = decodeOptimizer(checkpoints[0].optimizer!);
+    expect([...moments.m.keys()]).toEqual(trained);
+    const resumed = await engine.finetune(s, data, pre.checkpoint, checkpoints[0], hooks());
+    expect(resumed.lossCurve).toEqual(ft.lossCurve);
+    expect(resumed.lossCurve.at(-1)!.loss).toBeLessThan(resumed.lossCurve[0].loss);
   });
 
   it('a pause or cancel sent between stages holds for the next stage, until resume or reset', async () => {

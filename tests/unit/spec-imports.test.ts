@@ -163,6 +163,22 @@ describe('the house style', () => {
     expect(a.eval).not.toBe(base.eval);
     const fewShot = (x: object) => stageIds(spec({ finetune: { method: 'few-shot' }, data: x }));
     expect(fewShot({ style: 'explicit' }).finetune).not.toBe(fewShot({}).finetune);
+    const named = stageIds(spec({ data: { style: 'named' } }));
+    expect(named.pretrain).toBe(base.pretrain);
+    expect([base.finetune, a.finetune]).not.toContain(named.finetune);
+  });
+});
+
+describe('the weights a fine-tune trains', () => {
+  test('change the fine-tune and evaluation, never the base; all, the default, keeps every id', () => {
+    const base = stageIds(defaultSpec());
+    expect(stageIds(spec({ finetune: { train: 'all' } }))).toEqual(base);
+    for (const train of ['attention', 'no-mlp'] as const) {
+      const a = stageIds(spec({ finetune: { train } }));
+      expect([a.world, a.data, a.pretrain]).toEqual([base.world, base.data, base.pretrain]);
+      expect(a.finetune).not.toBe(base.finetune);
+      expect(a.eval).not.toBe(base.eval);
+    }
   });
 });
 

@@ -25,7 +25,9 @@ describe('spec v1 links', () => {
       const r = decodeSpec(s.link);
       if (!r.ok) throw new Error(r.errors.join('; '));
       const { qa, template, qaFormat, qaPhrasings, style, fillerText, ...data } = r.value.data;
-      expect({ ...r.value, data }).toEqual(s.spec);
+      const { train, ...finetune } = r.value.finetune;
+      expect({ ...r.value, data, finetune }).toEqual(s.spec);
+      expect(train).toBe('all');
       expect({ qa, template }).toEqual(V1_DEFAULTS.data);
       // qaFormat does nothing without Q&A text; whatever it is, it cannot change a v1 run.
       expect(['plain', 'sentence', 'chat']).toContain(qaFormat);

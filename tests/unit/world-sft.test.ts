@@ -200,6 +200,48 @@ describe('sftSet', () => {
     }
   });
 
+  it('in the named style also names the person in every sentence of a profile, and changes nothing else', () => {
+    const data = { dialogues: 30, quality: 'unfiltered', flawRate: 0.3 } as const;
+    const at = (style: 'explicit' | 'named') =>
+      specWith({ finetune: { examples: 300 }, data: { ...data, style } });
+    const world = buildWorld(at('explicit'));
+    const [a, b] = [sftSet(world, at('explicit')), sftSet(world, at('named'))];
+    expect(b).toHaveLength(a.length);
+    let profiles = 0;
+    b.forEach((c, i) => {
+      if (c.task !== 'profile') return expect(c).toEqual(a[i]);
+      if (c.flaw) return; // a flaw is written on the styled answer
+      profiles++;
+      expect(c.turns[0]).toBe(a[i].turns[0]);
+      const person = world.people.find((p) => c.turns[1].startsWith(`${p.name} `))!;
+      const sentences = c.turns[1].split('. ');
+      expect(sentences).toHaveLength(3);
+      for (const s of sentences) expect(s.startsWith(`${person.name} `), s).toBe(true);
+      // The explicit style keeps the concise profile: "She studied …".
+      expect(a[i].turns[1]).toMatch(/\. (She|He) studied /);
+    });
+    expect(profiles).toBeGreaterThan(20);
+  });
+
+  it('writes named profiles that the unchanged judge scores 6 with every fact stated', () => {
+    const pool = trainPool(buildWorld(specWith({})), 8);
+    const rng = Rng.derive(7, 'named');
+    for (let i = 0; i < 60; i++) {
+      const item = GENERATORS.profile(rng, pool);
+      const evalItem = {
+        id: `p${i}`,
+        task: item.task,
+        turns: item.turns,
+        truth: item.truth,
+        chance: 0,
+      };
+      const answer = item.named!.at(-1)!;
+      expect(answer).not.toBe(item.truth.reference);
+      expect(judge(evalItem, answer).score, answer).toBe(6);
+      expect(statesFacts(evalItem, answer), answer).toBe(true);
+    }
+  });
+
   it('writes explicit answers that the unchanged judge scores 6 with every fact stated', () => {
     const world = buildWorld(specWith({}));
     const pool = trainPool(world, 8);
