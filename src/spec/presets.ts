@@ -21,12 +21,14 @@ export interface Preset {
 const sizes = (base: number) => [1, 2, 4, 8, 16].map((k) => k * base);
 
 /**
- * A base that knows its world, and a fine-tune that can surface it (docs/RESULTS.md, runs V and Y):
+ * A base that knows its world, and a fine-tune that can surface it (docs/RESULTS.md, runs V and DS):
  * 200 people in five rewrites each; web-like `Q:`/`A:` text about train-split people whose answers
  * are sentences naming the person (so the base learns to restate a name, not the chat template:
  * its zero-shot answers stay unaligned); everyday filler, so the base has read every word the
  * assistant uses; a word-level vocabulary; training answers that state each fact right after its
- * name; the small model; LIMA's 15 epochs at a learning rate gentle enough to keep the facts.
+ * name; 120 multi-turn chains, so that follow-ups asked through a pronoun are learned (LIMA added
+ * 30 to 1,000 examples; 30 left most follow-ups wrong here); the small model; LIMA's 15 epochs at
+ * a learning rate gentle enough to keep the facts.
  */
 const knowsItsWorld: SpecInput = {
   world: { people: 200, procedures: 10 },
@@ -34,7 +36,7 @@ const knowsItsWorld: SpecInput = {
     augmentation: 5,
     fillerText: 'everyday',
     vocabSize: 2048,
-    dialogues: 30,
+    dialogues: 120,
     style: 'explicit',
     qaFormat: 'sentence',
   },
@@ -68,7 +70,7 @@ const full: Preset[] = [
     summary:
       'The plateau sweep on a base that knows its world: the judge asks about people fine-tuning never shows.',
     paper:
-      'LIMA §1: "almost all knowledge in large language models is learned during pretraining, and only limited instruction tuning data is necessary." Look for held-out facts right well above chance from the smallest set on, while the zero-shot base is unaligned, and for a judge curve that stops rising. Here the plateau sits at about 20% of answers right: comparisons and held-out how-tos are still never right.',
+      'LIMA §1: "almost all knowledge in large language models is learned during pretraining, and only limited instruction tuning data is necessary." Look for held-out facts right well above chance from the smallest set on, while the zero-shot base is unaligned, and for a judge curve that stops rising. Here the curve is flat from the smallest set on, at about 25–30% of answers right: comparisons and held-out how-tos are still never right.',
     override: {
       ...knowsItsWorld,
       sweep: {
@@ -78,7 +80,7 @@ const full: Preset[] = [
         ],
       },
     },
-    // One seed of LIMA's 16× on the small model: about six minutes on a 2-core CPU with the shipped base.
+    // One seed of LIMA's 16× on the small model; with the shipped base it only fine-tunes.
     toy: { ...knowsItsWorld, sweep: { axes: [{ path: 'finetune.examples', values: sizes(32) }] } },
   },
   {

@@ -1,4 +1,4 @@
-// The knowledge experiment is the recipe docs/RESULTS.md measured (runs Y, Y2, Y3), and keeps LIMA's premise.
+// The knowledge experiment is the recipe docs/RESULTS.md measured (run DS), and keeps LIMA's premise.
 import { readFileSync } from 'node:fs';
 import { describe, expect, test } from 'vitest';
 import { decodeSpec, expandSweep, presetSpec, stageIds, type Spec } from '../../src/spec';
@@ -31,20 +31,20 @@ function stagesBySize(spec: Spec): Map<string, [string, string]> {
 describe('the knowledge experiment', () => {
   const toy = presetSpec('knowledge-toy');
 
-  test("is the measured recipe: run Y's base, and its fine-tunes and evaluations stage for stage", () => {
-    const y = runLink('Y');
-    expect(stageIds(toy).pretrain).toBe(stageIds(y).pretrain);
-    expect(stageIds(presetSpec('knowledge')).pretrain).toBe(stageIds(y).pretrain);
-    const measured = stagesBySize(y);
+  test("is the measured recipe: run Y's base, and DS's fine-tunes and evaluations stage for stage", () => {
+    const ds = runLink('DS');
+    expect(stageIds(toy).pretrain).toBe(stageIds(runLink('Y')).pretrain);
+    expect(stageIds(presetSpec('knowledge')).pretrain).toBe(stageIds(ds).pretrain);
+    const measured = stagesBySize(ds);
+    // The toy preset is DS's first seed, size for size.
     const preset = stagesBySize(toy);
-    // 32, 128, 256 and 512 examples are Y's runs; 64 is the preset's own (run K).
-    const shared = [...preset.keys()].filter((k) => measured.has(k));
-    expect(shared).toEqual(['32/1', '128/1', '256/1', '512/1']);
-    for (const k of shared) expect(preset.get(k), k).toEqual(measured.get(k));
-    // The three-seed sweep's seeds 2 and 3 (Y2, Y3) are the full preset's.
+    expect([...preset.keys()]).toEqual(['32/1', '64/1', '128/1', '256/1', '512/1']);
+    for (const [k, ids] of preset) expect(ids, k).toEqual(measured.get(k));
+    // The full preset shares DS's three seeds from 64 to 512 examples.
     const full = stagesBySize(presetSpec('knowledge'));
-    for (const [k, ids] of stagesBySize(runLink('Y2, Y3')))
-      if (full.has(k)) expect(full.get(k), k).toEqual(ids);
+    const shared = [...full.keys()].filter((k) => measured.has(k));
+    expect(shared).toHaveLength(12);
+    for (const k of shared) expect(full.get(k), k).toEqual(measured.get(k));
   });
 
   test("keeps LIMA's premise: pretraining never shows the chat template or a held-out person's answer", () => {
