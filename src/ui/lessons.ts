@@ -75,7 +75,7 @@ export const LESSONS: readonly Lesson[] = [
   {
     // Last, so the numbers of the steps before it (in links shared earlier) keep their meaning.
     title: 'A base that knows its world',
-    text: 'The toy models above never state a held-out fact, so their plateaus sit on the format floor. This base (the small model, five rewrites of every biography, question-and-answer text about train-split people) states 90% of held-out facts when asked in plain text. Fine-tune it on just 8 single-turn conversations (plus the recipe\'s 120 multi-turn chains), all about train-split people: the judge asks only about held-out people, whose facts are in the pretraining prose alone.',
+    text: "The toy models above never state a held-out fact, so their plateaus sit on the format floor. This base (the small model, five rewrites of every biography, question-and-answer text about train-split people) states 90% of held-out facts when asked in plain text. Fine-tune it on just 8 single-turn conversations (plus the recipe's 120 multi-turn chains), all about train-split people: the judge asks only about held-out people, whose facts are in the pretraining prose alone.",
     preset: 'knowledge-toy',
     change: { finetune: { examples: 8 }, sweep: { axes: [] } },
     question:
