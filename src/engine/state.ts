@@ -1,5 +1,5 @@
 // A model and its optimizer to and from checkpoints: safetensors buffers that cross to the page.
-import { initWeights, Llama, paramShapes, type ModelConfig } from '../model/llama';
+import { initWeights, Llama, paramNames, paramShapes, type ModelConfig } from '../model/llama';
 import { AdamW } from '../train/adamw';
 import {
   decodeOptimizer,
@@ -15,7 +15,7 @@ import type { BackendName, Checkpoint, LossPoint } from './api';
 export function toNamed(
   cfg: ModelConfig,
   arrays: Float32Array[],
-  names: readonly string[] = paramShapes(cfg).map(([n]) => n),
+  names: readonly string[] = paramNames(cfg),
 ): Map<string, NamedTensor> {
   const shapes = new Map(paramShapes(cfg));
   return new Map(names.map((name, i) => [name, { shape: shapes.get(name)!, data: arrays[i] }]));
@@ -43,7 +43,7 @@ export function restoreTraining(
   spec: Spec,
   weightDecay: number,
   optimizerState?: ArrayBuffer,
-  trained: readonly string[] = paramShapes(cfg).map(([n]) => n),
+  trained: readonly string[] = paramNames(cfg),
 ): { model: Llama; adamw: AdamW } {
   const model = loadModel(cfg, weights, spec.seed);
   const o = spec.optimizer;

@@ -55,12 +55,17 @@ export function paramShapes(cfg: ModelConfig): [string, number[]][] {
   return out;
 }
 
+/** The weights' names, in the fixed order of `paramShapes`. */
+export function paramNames(cfg: ModelConfig): string[] {
+  return paramShapes(cfg).map(([n]) => n);
+}
+
 /**
  * The weights a fine-tune updates (`finetune.train`): all of them; the attention blocks and norms
  * only ('attention': embeddings and SwiGLU MLPs stay as pretraining left them); or all but the MLPs.
  */
 export function trainedParams(cfg: ModelConfig, which: Spec['finetune']['train']): string[] {
-  const names = paramShapes(cfg).map(([n]) => n);
+  const names = paramNames(cfg);
   const mlp = (n: string) => n.endsWith('.w13') || n.endsWith('.w2');
   const embedding = (n: string) => n === 'wte' || n === 'lmHead';
   if (which === 'attention') return names.filter((n) => !mlp(n) && !embedding(n));
@@ -174,7 +179,7 @@ export class Llama {
   }
 
   /** Trainable variables in the fixed order of `paramShapes`, or those of the given names. */
-  variables(names: readonly string[] = paramShapes(this.cfg).map(([n]) => n)): tf.Variable[] {
+  variables(names: readonly string[] = paramNames(this.cfg)): tf.Variable[] {
     return names.map((n) => this.params[n]);
   }
 
