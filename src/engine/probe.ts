@@ -4,6 +4,7 @@ import '@tensorflow/tfjs-backend-cpu';
 import { setThreadsCount } from '@tensorflow/tfjs-backend-wasm';
 import '@tensorflow/tfjs-backend-webgpu';
 import type { BackendName, BackendReport } from './api';
+import { installWasmKernels } from '../model/wasm-kernels';
 import { describeBackends } from './capabilities';
 
 async function flag(name: string): Promise<boolean> {
@@ -32,6 +33,7 @@ export async function initBackend(name: BackendName): Promise<void> {
   const ok = await tf.setBackend(name);
   if (!ok) throw new Error(`the ${name} backend failed to initialise`);
   await tf.ready();
+  if (name === 'wasm') installWasmKernels();
 }
 
 /**

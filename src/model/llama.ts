@@ -4,7 +4,17 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import { ffnHidden, paramCount, resolveModel, type Spec } from '../spec';
 import { Rng } from '../util/rng';
-import { embed, fusedPays, linear, matMul4, maskedCrossEntropy, takeRows } from './ops';
+import { attentionDepthwise } from './attention-depthwise';
+import {
+  pickRows,
+  depthwiseAttentionPays,
+  embed,
+  fusedPays,
+  linear,
+  matMul4,
+  maskedCrossEntropy,
+  takeRows,
+} from './ops';
 import { attentionFused } from './webgpu/attention';
 import { maskedCrossEntropyFused } from './webgpu/loss';
 import { rmsNormFused, rmsNormReference as rmsNorm } from './webgpu/norm';
@@ -178,6 +188,24 @@ export class Llama {
     return t;
   }
 
+  private splits = new Map<string, { dataId: tf.DataId; parts: tf.Tensor[] }>();
+
+  /**
+   * Weight `name` split into n column blocks, kept while the weight stays the same (no gradient:
+   * for generation, whose every step would split it again). On tfjs-wasm a kept block is also a
+   * matrix XNNPACK has already packed for its products.
+   */
+  splitOf(name: string, n: number): tf.Tensor[] {
+    const w = this.params[name];
+    let s = this.splits.get(name);
+    if (!s || s.dataId !== w.dataId) {
+      if (s) tf.dispose(s.parts);
+      s = { dataId: w.dataId, parts: tf.tidy(() => tf.split(w, n, 1).map((t) => tf.keep(t))) };
+      this.splits.set(name, s);
+    }
+    return s.parts;
+  }
+
   /** Trainable variables in the fixed order of `paramShapes`, or those of the given names. */
   variables(names: readonly string[] = paramNames(this.cfg)): tf.Variable[] {
     return names.map((n) => this.params[n]);
@@ -211,6 +239,8 @@ export class Llama {
     tf.dispose([this.consts.cos, this.consts.sin, this.consts.rotateHalf]);
     for (const t of this.tables.values()) tf.dispose(t);
     this.tables.clear();
+    for (const s of this.splits.values()) tf.dispose(s.parts);
+    this.splits.clear();
   }
 }
 
@@ -256,18 +286,59 @@ function rope(x: tf.Tensor, cos: tf.Tensor, sin: tf.Tensor, rotateHalf: tf.Tenso
 }
 
 /**
+ * The plain attention of layer l: softmax(QKᵀ/√hs + mask)·V on (B, H, T, ·) heads, extending the
+ * layer's KV cache when there is one. q, k, v and the result are (B·T, C).
+ */
+export function attention(
+  q0: tf.Tensor,
+  k0: tf.Tensor,
+  v0: tf.Tensor,
+  l: number,
+  opts: ForwardOptions,
+  B: number,
+  T: number,
+  H: number,
+): tf.Tensor {
+  const C = q0.shape[1] as number;
+  const hs = C / H;
+  const heads = (t: tf.Tensor) => tf.transpose(tf.reshape(t, [B, T, H, hs]), [0, 2, 1, 3]); // (B, H, T, hs)
+  const q = heads(q0);
+  let k = heads(k0);
+  let v = heads(v0);
+  if (opts.cache) {
+    const prev = opts.cache[l];
+    if (prev) {
+      k = tf.concat([prev.k, k], 2);
+      v = tf.concat([prev.v, v], 2);
+    }
+    opts.cache[l] = { k: tf.keep(k) as tf.Tensor4D, v: tf.keep(v) as tf.Tensor4D };
+  }
+  const tKeys = k.shape[2] as number;
+  const scores = tf.add(
+    tf.mul(
+      tf.reshape(matMul4(q, tf.transpose(k, [0, 1, 3, 2])), [B, H, T, tKeys]),
+      1 / Math.sqrt(hs),
+    ),
+    opts.mask,
+  ); // (B, H, T, tKeys)
+  const y = matMul4(tf.softmax(scores), v); // (B, H, T, hs)
+  return tf.reshape(tf.transpose(y, [0, 2, 1, 3]), [B * T, C]);
+}
+
+/**
  * Runs the decoder on ids (B, t) and returns the final hidden states (B·t, C), before the head.
  * With `opts.cache`, keys and values of earlier positions come from it and are extended.
  */
 export function hidden(model: Llama, ids: tf.Tensor2D, opts: ForwardOptions): tf.Tensor2D {
-  const { nLayer, nEmbd: C, nHead: H, vocabSize } = model.cfg;
+  const { nLayer, nHead: H, vocabSize } = model.cfg;
   const [B, T] = ids.shape;
-  const hs = C / H;
   const p = model.params;
   let x = embed(p.wte, tf.reshape(ids, [B * T]), vocabSize); // (B·T, C)
   const dropSeed = opts.dropout ? new Rng(opts.dropout.seed) : null;
-  const heads = (t: tf.Tensor) => tf.transpose(tf.reshape(t, [B, T, H, hs]), [0, 2, 1, 3]); // (B, H, T, hs)
   const fused = opts.segments !== undefined && !opts.cache && fusedPays();
+  // Generation (a cache, no gradient) reuses the weights' blocks from one step to the next.
+  const split = (name: string, n: number) =>
+    opts.cache ? model.splitOf(name, n) : tf.split(p[name], n, 1);
 
   for (let l = 0; l < nLayer; l++) {
     const rate = opts.dropout?.rates[l] ?? 0;
@@ -279,34 +350,19 @@ export function hidden(model: Llama, ids: tf.Tensor2D, opts: ForwardOptions): tf
     const h = rmsNorm(x, p[`h${l}.attnNorm`]);
     // Splitting the (C, 3C) weight, not the (B·T, 3C) product: tfjs-wasm's slice copies its
     // whole input per output, so splitting activations cost more than the matmuls it saved.
-    const [q0, k0, v0] = tf.split(p[`h${l}.wqkv`], 3, 1).map((w) => linear(h, w));
-    const q = heads(rope(q0, opts.cos, opts.sin, model.consts.rotateHalf));
-    let k = heads(rope(k0, opts.cos, opts.sin, model.consts.rotateHalf));
-    let v = heads(v0);
-    if (opts.cache) {
-      const prev = opts.cache[l];
-      if (prev) {
-        k = tf.concat([prev.k, k], 2);
-        v = tf.concat([prev.v, v], 2);
-      }
-      opts.cache[l] = { k: tf.keep(k) as tf.Tensor4D, v: tf.keep(v) as tf.Tensor4D };
-    }
-    const tKeys = k.shape[2] as number;
-    const scores = tf.add(
-      tf.mul(
-        tf.reshape(matMul4(q, tf.transpose(k, [0, 1, 3, 2])), [B, H, T, tKeys]),
-        1 / Math.sqrt(hs),
-      ),
-      opts.mask,
-    ); // (B, H, T, tKeys)
-    const y = matMul4(tf.softmax(scores), v); // (B, H, T, hs)
-    const merged = tf.reshape(tf.transpose(y, [0, 2, 1, 3]), [B * T, C]);
+    const [q0, k0, v0] = split(`h${l}.wqkv`, 3).map((w) => linear(h, w));
+    const q = rope(q0, opts.cos, opts.sin, model.consts.rotateHalf);
+    const k = rope(k0, opts.cos, opts.sin, model.consts.rotateHalf);
+    const merged =
+      opts.cache || !depthwiseAttentionPays()
+        ? attention(q, k, v0, l, opts, B, T, H)
+        : attentionDepthwise(q, k, v0, opts.mask, B, T, H); // (B·T, C)
     const attnOut = linear(merged, p[`h${l}.wo`]);
     x = tf.add(x, residualDropout(attnOut, rate, dropSeed?.seed31() ?? 0));
 
     // SwiGLU MLP: x + W2 · (silu(x·W1) ⊙ x·W3)
     const h2 = rmsNorm(x, p[`h${l}.mlpNorm`]);
-    const [gate, up] = tf.split(p[`h${l}.w13`], 2, 1).map((w) => linear(h2, w));
+    const [gate, up] = split(`h${l}.w13`, 2).map((w) => linear(h2, w));
     const act = tf.mul(tf.mul(gate, tf.sigmoid(gate)), up); // (B·T, H)
     const mlpOut = linear(act, p[`h${l}.w2`]);
     x = tf.add(x, residualDropout(mlpOut, rate, dropSeed?.seed31() ?? 0));
@@ -380,7 +436,8 @@ export function segmentMask(segments: Int32Array, B: number, T: number): tf.Tens
  * Training forward: ids and targets (B, T), weights (B, T) → mean loss over weighted targets.
  * `positions` (B·T), for packed rows, says where each token sits in its own sequence (RoPE);
  * without it every row starts at position 0. `segments` (B·T), for packed rows, are the example
- * ids behind `mask` (the fused WebGPU attention reads them instead of the mask).
+ * ids behind `mask` (the fused WebGPU attention reads them instead of the mask). `scored`, the
+ * positions whose weight is not 0 (ascending), lets the head and the loss skip the others.
  */
 export function lossOf(
   model: Llama,
@@ -391,6 +448,7 @@ export function lossOf(
   dropout?: ForwardOptions['dropout'],
   positions?: tf.Tensor1D,
   segments?: tf.Tensor1D,
+  scored?: Int32Array,
 ): tf.Scalar {
   const T = ids.shape[1];
   const [cos, sin] = positions
@@ -401,6 +459,10 @@ export function lossOf(
     ? (segments ?? tf.tensor1d(new Int32Array(ids.shape[0] * T), 'int32'))
     : undefined;
   const x = hidden(model, ids, { mask, cos, sin, dropout, segments: seg });
+  if (scored) {
+    const logits = head(model, pickRows(x, scored)); // (scored, V)
+    return maskedCrossEntropy(logits, takeRows(targets, scored), takeRows(weights, scored));
+  }
   const logits = head(model, x);
   return fusedPays()
     ? maskedCrossEntropyFused(logits, targets, weights)

@@ -8,6 +8,8 @@ import {
   segmentMask,
   type ModelConfig,
 } from '../model/llama';
+import { takeRowsPays } from '../model/ops';
+import { installWasmKernels } from '../model/wasm-kernels';
 import { AdamW } from './adamw';
 
 /** B sequences of T inputs, their next-token targets, and a loss weight per target. */
@@ -34,13 +36,29 @@ export interface StepResult {
   finite: boolean;
 }
 
+/**
+ * The positions a batch scores (weight not 0), when some are not scored and the head may skip
+ * them (`pickRows`: on the CPU backends, with the fast kernels); else undefined: every row.
+ */
+function scoredRows(weights: Float32Array): Int32Array | undefined {
+  if (!takeRowsPays() || !weights.includes(0) || weights.every((w) => w === 0)) return undefined;
+  const rows: number[] = [];
+  weights.forEach((w, i) => {
+    if (w !== 0) rows.push(i);
+  });
+  return Int32Array.from(rows);
+}
+
 export class Trainer {
   private masks = new Map<number, tf.Tensor2D>();
 
   constructor(
     readonly model: Llama,
     readonly opt: AdamW,
-  ) {}
+  ) {
+    // Training is what saves tensors for gradients, and so what the copying Identity slowed.
+    if (tf.getBackend() === 'wasm') installWasmKernels();
+  }
 
   private mask(T: number): tf.Tensor2D {
     let m = this.masks.get(T);
@@ -62,6 +80,7 @@ export class Trainer {
       dropout,
       packed ? tf.tensor1d(batch.positions!, 'int32') : undefined,
       packed ? tf.tensor1d(batch.segments!, 'int32') : undefined,
+      scoredRows(batch.weights),
     );
   }
 

@@ -184,7 +184,7 @@ describe('executor', () => {
     const p = plan(
       spec({
         ...micro,
-        finetune: { ...micro.finetune, epochs: 20 },
+        finetune: { ...micro.finetune, epochs: 50 },
         sweep: { axes: [{ path: 'finetune.examples', values: [4, 8] }] },
       }),
     );
