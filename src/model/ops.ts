@@ -47,6 +47,15 @@ export function takeRowsPays(): boolean {
 }
 
 /**
+ * Whether sums may run in another form that adds the same terms in the same order: on tfjs-wasm,
+ * whose XNNPACK products add along the shared dimension one term after another. (tfjs's cpu
+ * backend adds in blocks of 48, so there the same change would round differently.)
+ */
+export function wasmSumsPay(): boolean {
+  return options.kernels !== 'stock' && tf.getBackend() === 'wasm';
+}
+
+/**
  * x's slices along axis 0 at `idx`, as tf.gather(x, idx). tfjs-wasm's GatherV2 spends ~85 ns per
  * element on index arithmetic (3.3 ms for the 576 rotary rows of one packed fine-tuning batch);
  * the slices are contiguous, so on the CPU backends this copies them whole, which costs next to
@@ -76,8 +85,9 @@ export function takeRows<T extends tf.Tensor>(x: T, idx: tf.Tensor1D | Int32Arra
 /**
  * The rows `rows` of x (N, C), ascending, with the gradient put back in place (zeros elsewhere).
  * Fine-tuning scores only the assistant's tokens: the head and the loss then run on those rows
- * alone, with the same numbers (a product's rows are independent, and the skipped rows added only
- * zeros to the sums), a third less of the head's work on a LIMA-style batch.
+ * alone (43% of the positions of plateau-toy's packed batches), on tfjs-wasm with the same numbers:
+ * a product's rows are independent, and the skipped rows added only zeros to sums that
+ * `wasmSumsPay` keeps in order.
  */
 export function pickRows(x: tf.Tensor, rows: Int32Array): tf.Tensor2D {
   const [N, C] = x.shape as [number, number];
@@ -99,12 +109,12 @@ export function pickRows(x: tf.Tensor, rows: Int32Array): tf.Tensor2D {
 /**
  * dW (V, C) of an embedding lookup: each row of dy (N, C) added into the row of its id. The
  * reference is a one-hot product, onehotᵀ · dy, computed as (dyᵀ · onehot)ᵀ so that the transposes
- * are of the small (N, C) and (C, V) matrices rather than the (N, V) one-hot. On the CPU backends
- * the same sums run as a loop in JS, in the order XNNPACK's product adds them (row after row, in
+ * are of the small (N, C) and (C, V) matrices rather than the (N, V) one-hot. On tfjs-wasm the
+ * same sums run as a loop in JS, in the order XNNPACK's product adds them (row after row, in
  * float32), so the two agree bit for bit (test) at a hundredth of the work: 2% of a toy step.
  */
 export function embeddingGrad(dy: tf.Tensor, ids: tf.Tensor1D, vocabSize: number): tf.Tensor2D {
-  if (!takeRowsPays())
+  if (!wasmSumsPay())
     return tf.transpose(
       tf.matMul(tf.transpose(dy) as tf.Tensor2D, oneHot(ids, vocabSize)),
     ) as tf.Tensor2D;

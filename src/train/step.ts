@@ -8,7 +8,7 @@ import {
   segmentMask,
   type ModelConfig,
 } from '../model/llama';
-import { takeRowsPays } from '../model/ops';
+import { wasmSumsPay } from '../model/ops';
 import { installWasmKernels } from '../model/wasm-kernels';
 import { AdamW } from './adamw';
 
@@ -38,10 +38,10 @@ export interface StepResult {
 
 /**
  * The positions a batch scores (weight not 0), when some are not scored and the head may skip
- * them (`pickRows`: on the CPU backends, with the fast kernels); else undefined: every row.
+ * them with the same numbers (`pickRows`, where `wasmSumsPay`); else undefined: every row.
  */
 function scoredRows(weights: Float32Array): Int32Array | undefined {
-  if (!takeRowsPays() || !weights.includes(0) || weights.every((w) => w === 0)) return undefined;
+  if (!wasmSumsPay() || !weights.includes(0) || weights.every((w) => w === 0)) return undefined;
   const rows: number[] = [];
   weights.forEach((w, i) => {
     if (w !== 0) rows.push(i);
