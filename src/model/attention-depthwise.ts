@@ -1,23 +1,7 @@
 // Training attention on tfjs-wasm: both products as depthwise convolutions in one layout, with the gradient written out.
 import * as tf from '@tensorflow/tfjs-core';
+import { depthwiseProduct as depthwise } from './bmm';
 import { withGrad } from './ops';
-
-/**
- * out (M, G, N) = Σ_k image (M, K, G) · filter (K, G, N) for each of G groups: one depthwise
- * convolution (see `bmmDepthwise`), here without the transposes that bring its operands into,
- * and its output out of, this layout.
- */
-function depthwise(image: tf.Tensor, filter: tf.Tensor): tf.Tensor3D {
-  const [M, K, G] = image.shape as [number, number, number];
-  const N = filter.shape[2] as number;
-  const out = tf.depthwiseConv2d(
-    tf.reshape(image, [1, M, K, G]) as tf.Tensor4D,
-    tf.reshape(filter, [1, K, G, N]) as tf.Tensor4D,
-    1,
-    'valid',
-  ); // (1, M, 1, G·N)
-  return tf.reshape(out, [M, G, N]);
-}
 
 /**
  * softmax(q·kᵀ/√hs + mask)·v of B rows of T positions in H heads, for q, k, v (B·T, C) (after

@@ -41,12 +41,9 @@ export interface StepResult {
  * them with the same numbers (`pickRows`, where `wasmSumsPay`); else undefined: every row.
  */
 function scoredRows(weights: Float32Array): Int32Array | undefined {
-  if (!wasmSumsPay() || !weights.includes(0) || weights.every((w) => w === 0)) return undefined;
-  const rows: number[] = [];
-  weights.forEach((w, i) => {
-    if (w !== 0) rows.push(i);
-  });
-  return Int32Array.from(rows);
+  if (!wasmSumsPay()) return undefined;
+  const rows = Int32Array.from(weights.keys()).filter((i) => weights[i] !== 0);
+  return rows.length > 0 && rows.length < weights.length ? rows : undefined;
 }
 
 export class Trainer {
