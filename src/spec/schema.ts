@@ -67,6 +67,12 @@ const Data = v.strictObject({
     'town',
     'What the filler says. Town: sixteen sentences about a town (the corpora made before this knob). Everyday: also everyday English in the words that prompts and answers use — yes and no, both, the same, different, whether, "Can you tell me", the imperatives of how-tos — about no one in the world and in no chat format, as any web corpus has them. LLaMA had read every word of LIMA\'s answers; a base that never read "both" or "Yes" must learn to spell them from the fine-tune. It teaches words, not facts or the house style, so LIMA\'s premise holds: compare the zero-shot base.',
   ),
+  stories: num(
+    0,
+    0.3,
+    0,
+    "Share of the pretraining corpus that is short stories about made-up people (a first name and a surname of the world's people that no one holds together), each named again a sentence or two later. The repeated surname can only be copied from the context, never recalled, which is what a reply must do with a held-out name; fine-tuned models here copy the asked first name and then write a memorised train person's surname. No facts of the world, no questions, no chat format, so the zero-shot base stays unaligned.",
+  ),
   vocabSize: int(
     261,
     8_192,

@@ -2,6 +2,7 @@
 import type { Spec } from '../spec';
 import { Rng } from '../util/rng';
 import { ATTRIBUTES, factOf, type Attribute, type Person, type World } from './generate';
+import { storyDocuments } from './stories';
 import {
   ANSWER,
   ASK,
@@ -110,13 +111,16 @@ export function pretrainCorpus(world: World, spec: Spec): string[] {
   docs.push(...qaDocuments(world, spec, Rng.derive(spec.seed, 'corpus', 'qa')));
   let factChars = 0;
   for (const d of docs) factChars += d.length;
-  const f = spec.data.filler;
-  const fillerTarget = f >= 1 ? 0 : (factChars * f) / (1 - f);
-  for (let chars = 0; chars < fillerTarget;) {
+  const { filler: f, stories: s } = spec.data;
+  // Filler and stories are shares of the whole corpus; the facts are the rest.
+  const rest = 1 - f - s;
+  const target = (share: number) => (rest <= 0 ? 0 : (factChars * share) / rest);
+  for (let chars = 0; chars < target(f);) {
     const d = fillerDoc(world, rng, spec.data.fillerText);
     docs.push(d);
     chars += d.length;
   }
+  docs.push(...storyDocuments(world, target(s), Rng.derive(spec.seed, 'corpus', 'stories')));
   return rng.shuffle(docs);
 }
 

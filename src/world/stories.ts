@@ -1,0 +1,97 @@
+// Pretraining stories about made-up people whose names come back: text that rewards copying a name from context.
+import type { Rng } from '../util/rng';
+import type { Person, World } from './generate';
+import { capitalize } from './names';
+
+/** What someone in a story does: everyday acts in the past tense, no fact of the world's kinds. */
+const ACTS: ((p: string) => string)[] = [
+  () => 'bought bread at the bakery',
+  () => 'walked by the river in the morning',
+  () => 'met a friend at the library',
+  (p) => `wrote a long letter to ${p} brother`,
+  () => 'took the early train',
+  () => 'painted the old fence',
+  (p) => `cooked soup for ${p} neighbours`,
+  () => 'read a book about animals',
+  () => 'fixed a broken chair',
+  () => 'sang a song at the festival',
+  () => 'planted flowers in the garden',
+  () => 'visited the old mill',
+  () => 'carried a heavy bag up the hill',
+  (p) => `lost ${p} map on the way home`,
+  () => 'found a coin in the street',
+  () => 'asked the driver where to stop',
+  (p) => `cleaned ${p} kitchen`,
+  () => 'watched the rain from the window',
+];
+
+/** How a later sentence picks a person up again. */
+const AGAIN = ['Later, ', 'The next day, ', 'That evening, ', 'After that, ', 'Then ', ''];
+
+interface Character {
+  name: string;
+  s: string;
+  p: string;
+}
+
+/**
+ * A made-up person: a first name and a surname of the world's people that no person of the world
+ * holds together, so the surname after the first name cannot be recalled, only copied from earlier
+ * in the same story. The world's first names are shared by about four people each, and a reply
+ * that copies the asked first name and then writes the surname of a person it memorised is the
+ * failure these stories are meant to train away.
+ */
+function character(world: World, taken: Set<string>, rng: Rng): Character {
+  for (;;) {
+    const first = rng.pick(world.people).first;
+    const last = rng.pick(world.people).last;
+    const name = `${first} ${last}`;
+    if (taken.has(name) || taken.has(first)) continue;
+    taken.add(name);
+    taken.add(first);
+    const she = rng.chance(0.5);
+    return { name, s: she ? 'she' : 'he', p: she ? 'her' : 'his' };
+  }
+}
+
+const act = (c: Character, rng: Rng) => rng.pick(ACTS)(c.p);
+
+/**
+ * One story of one or two made-up people. Each is named in full, then "she"/"he" for a sentence or
+ * two (one person) or the other person's sentences (two), then named in full again: the repeated
+ * name sits one to three sentences after the first, as a follow-up's person sits two turns back.
+ */
+export function story(world: World, worldNames: ReadonlySet<string>, rng: Rng): string {
+  const taken = new Set(worldNames);
+  const a = character(world, taken, rng);
+  const out: string[] = [];
+  if (rng.chance(0.5)) {
+    out.push(`${a.name} ${act(a, rng)}.`);
+    for (let i = rng.int(1, 2); i > 0; i--) out.push(`${capitalize(a.s)} ${act(a, rng)}.`);
+    out.push(`${rng.pick(AGAIN)}${a.name} ${act(a, rng)}.`);
+  } else {
+    const b = character(world, taken, rng);
+    out.push(`${a.name} and ${b.name} met in the square.`);
+    // Both come back, in a seeded order, so neither name can be told from its place.
+    const more = Array.from({ length: rng.int(0, 2) }, () => (rng.chance(0.5) ? a : b));
+    for (const c of rng.shuffle([a, b, ...more]))
+      out.push(`${rng.pick(AGAIN)}${c.name} ${act(c, rng)}.`);
+  }
+  return out.join(' ');
+}
+
+/**
+ * Stories until they hold `chars` characters, from a stream of their own. A world whose people all
+ * share one first name has no two made-up people to tell apart, and gets none.
+ */
+export function storyDocuments(world: World, chars: number, rng: Rng): string[] {
+  const docs: string[] = [];
+  if (new Set(world.people.map((p) => p.first)).size < 2) return docs;
+  const names = new Set(world.people.map((p: Person) => p.name));
+  for (let n = 0; n < chars;) {
+    const d = story(world, names, rng);
+    docs.push(d);
+    n += d.length;
+  }
+  return docs;
+}
