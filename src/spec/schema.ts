@@ -98,6 +98,11 @@ const Data = v.strictObject({
   ),
   phrasings: int(1, 8, 4, 'Prompt phrasings per task type: input diversity within a type.'),
   dialogues: int(0, 200, 0, 'Multi-turn chains added to the SFT set (LIMA §6 added 30).'),
+  chainContext: choice(
+    ['style', 'pronoun'],
+    'style',
+    'What the earlier answers of a training chain say, with the explicit or named style. Style: the house style\'s, so every answer restates the name. Pronoun: the concise answers ("She was born in …"), as the multi-turn prompts of the evaluation hold them, and only the last answer in the house style, so the fine-tune practises restating a name from two turns back, as the evaluation asks. Fine-tuning data only; the zero-shot base is untouched.',
+  ),
   style: choice(
     ['concise', 'explicit', 'named'],
     'concise',
@@ -110,9 +115,9 @@ const Data = v.strictObject({
     'Share of TRAIN-split people and procedures with question–answer documents in pretraining (Physics of LMs 3.1 "mixed training"): it teaches the base to look facts up from a question; held-out people never get one.',
   ),
   qaFormat: choice(
-    ['plain', 'sentence', 'chat'],
+    ['plain', 'sentence', 'thread', 'chat'],
     'plain',
-    'Pretraining Q&A as web text answering with the value ("Q: … A: <value>."), as web text answering with a sentence that names the person in the biographies\' words (so the base practises copying the asked name, as a house-style reply must), or in the chat template and house style — which aligns the base before any fine-tuning and so removes what LIMA tests.',
+    'Pretraining Q&A as web text answering with the value ("Q: … A: <value>."), as web text answering with a sentence that names the person in the biographies\' words (so the base practises copying the asked name, as a house-style reply must), as such a sentence-answered thread whose first question names the person and the rest ask "And where was she born?" (so the base also practises finding the person of a follow-up one or more questions back, in web text, not the chat template), or in the chat template and house style — which aligns the base before any fine-tuning and so removes what LIMA tests.',
   ),
   qaPhrasings: int(
     1,

@@ -98,6 +98,11 @@ export function stageIds(spec: Spec): StageIds {
     dialogues: d.dialogues,
     // The concise default leaves the hash as it was, so fine-tunes cached before this knob keep their ids.
     style: d.style === 'concise' ? undefined : d.style,
+    // Style, the default, leaves the hash as it was; it changes the chains only beside a house style that names.
+    chainContext:
+      d.chainContext === 'pronoun' && d.style !== 'concise' && d.dialogues > 0
+        ? d.chainContext
+        : undefined,
     lossOn: d.lossOn,
     template: d.template,
   };

@@ -9,6 +9,7 @@ import {
   BIO,
   EVERYDAY,
   FILLER,
+  FOLLOW_UP,
   FRAMES,
   HOWTO_ASK,
   procedureProse,
@@ -49,12 +50,14 @@ function fillerDoc(world: World, rng: Rng, text: Spec['data']['fillerText']): st
 
 /**
  * Question–answer text about the TRAIN split only (Physics of LMs 3.1's "mixed training": QA about
- * some people teaches the model to look up the facts of the others). Three formats:
+ * some people teaches the model to look up the facts of the others). Four formats:
  * - 'plain', web-like: "Q: …" / "A: <value>." — no chat template, no house style, so the base learns
  *   to answer without learning the assistant's format; but its answers never restate the name.
  * - 'sentence', web-like as well, but each answer is a full sentence naming the person in the
  *   biographies' own words ("A: Kima Dorsel is a native of Tarsby."): the base also practises
  *   copying the asked name from a question into an answer, which a house-style reply needs.
+ * - 'thread', sentence answers too, but only the first question names the person and the rest say
+ *   "she"/"he" (`threadPairs`): the base practises the follow-ups that evaluation asks.
  * - 'chat': the "User:" / "Assistant:" turns and the house style, which aligns the base before any
  *   fine-tuning (a control, not LIMA's setting).
  * A document per entity: its six questions in a seeded order, each in one of the first
@@ -67,8 +70,13 @@ export function qaDocuments(world: World, spec: Spec, rng: Rng): string[] {
   const chat = format === 'chat';
   const turn = (q: string, a: string) =>
     chat ? `User: ${q}\nAssistant: ${a}` : `Q: ${q}\nA: ${a}`;
+  const thread = format === 'thread';
   const answer = (named: Ref, a: Attribute, v: string) =>
-    chat ? ANSWER[a](named, v) : format === 'sentence' ? rng.pick(BIO[a])(named, v) : `${v}.`;
+    chat
+      ? ANSWER[a](named, v)
+      : format === 'sentence' || thread
+        ? rng.pick(BIO[a])(named, v)
+        : `${v}.`;
   // The first k frames of the prompts; k = 1 draws nothing, so older corpora stay byte-identical.
   const k = Math.min(spec.data.qaPhrasings, FRAMES.length);
   const ask = (a: Attribute, name: string) =>
@@ -80,9 +88,10 @@ export function qaDocuments(world: World, spec: Spec, rng: Rng): string[] {
   const docs: string[] = [];
   for (const p of chosen(world.people.filter((x) => !x.heldOut))) {
     const named = ref(p, true);
-    const pairs = rng
-      .shuffle([...ATTRIBUTES])
-      .map((a) => turn(ask(a, p.name), answer(named, a, factOf(p, a))));
+    const attributes = rng.shuffle([...ATTRIBUTES]);
+    const pairs = thread
+      ? threadPairs(p, attributes, ask, answer, rng).map(([q, a]) => turn(q, a))
+      : attributes.map((a) => turn(ask(a, p.name), answer(named, a, factOf(p, a))));
     docs.push(pairs.join('\n'));
   }
   for (const proc of chosen(world.procedures.filter((x) => !x.heldOut))) {
@@ -95,6 +104,26 @@ export function qaDocuments(world: World, spec: Spec, rng: Rng): string[] {
     );
   }
   return docs;
+}
+
+/**
+ * A 'thread' of questions about one person, as a forum thread asks them: the first names the
+ * person, the rest refer back with "she"/"he" (the first phrasing of the evaluation's follow-ups).
+ * Each answer is a biography sentence that names the person, or half the time says "she"/"he",
+ * so a later answer must often find the name two or more questions back.
+ */
+function threadPairs(
+  p: Person,
+  attributes: readonly Attribute[],
+  ask: (a: Attribute, name: string) => string,
+  answer: (r: Ref, a: Attribute, v: string) => string,
+  rng: Rng,
+): [string, string][] {
+  const [named, pro] = [ref(p, true), ref(p, false)];
+  return attributes.map((a, i) => [
+    i === 0 ? ask(a, p.name) : FOLLOW_UP[a][0](pro.s, pro.p),
+    answer(i === 0 || rng.chance(0.5) ? named : pro, a, factOf(p, a)),
+  ]);
 }
 
 /** Documents in a seeded order; the same spec gives the same strings. */

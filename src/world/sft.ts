@@ -49,7 +49,7 @@ function styled(item: TaskItem, style: Spec['data']['style']): TaskItem {
  * set asks the same prompts as the filtered one, and a higher flawRate only adds flaws.
  */
 export function sftSet(world: World, spec: Spec): Conversation[] {
-  const { tasks, phrasings, quality, flawRate, dialogues, style } = spec.data;
+  const { tasks, phrasings, quality, flawRate, dialogues, style, chainContext } = spec.data;
   const pool = trainPool(world, phrasings);
   const types = sftTypes(pool, tasks);
   const rng = Rng.derive(spec.seed, 'sft', tasks);
@@ -74,7 +74,13 @@ export function sftSet(world: World, spec: Spec): Conversation[] {
   const drng = Rng.derive(spec.seed, 'sft-dialogue');
   for (let i = 0; i < dialogues; i++) {
     const d = dialogueItem(drng, pool);
-    const turns = style === 'concise' ? [...d.turns, d.answer] : d.explicit;
+    const last = d.explicit[d.explicit.length - 1];
+    const turns =
+      style === 'concise'
+        ? [...d.turns, d.answer]
+        : chainContext === 'pronoun'
+          ? [...d.turns, last]
+          : d.explicit;
     out.push({ turns, task: 'dialogue', source: 'world' });
   }
   return out;

@@ -24,8 +24,17 @@ describe('spec v1 links', () => {
     (_, s) => {
       const r = decodeSpec(s.link);
       if (!r.ok) throw new Error(r.errors.join('; '));
-      const { qa, template, qaFormat, qaPhrasings, style, fillerText, stories, ...data } =
-        r.value.data;
+      const {
+        qa,
+        template,
+        qaFormat,
+        qaPhrasings,
+        style,
+        fillerText,
+        stories,
+        chainContext,
+        ...data
+      } = r.value.data;
       const { train, ...finetune } = r.value.finetune;
       expect({ ...r.value, data, finetune }).toEqual(s.spec);
       expect(train).toBe('all');
@@ -36,6 +45,7 @@ describe('spec v1 links', () => {
       expect(style).toBe('concise');
       expect(fillerText).toBe('town');
       expect(stories).toBe(0);
+      expect(chainContext).toBe('style');
     },
   );
 

@@ -4,7 +4,7 @@ import { buildWorld, pretrainCorpus, ATTRIBUTES } from '../../src/world';
 import { qaDocuments, validationCorpus } from '../../src/world/corpus';
 import { Rng } from '../../src/util/rng';
 import { contentHash } from '../../src/util/hash';
-import { ASK, BIO, EVERYDAY, FRAMES, ref } from '../../src/world/templates';
+import { ASK, BIO, EVERYDAY, FOLLOW_UP, FRAMES, ref } from '../../src/world/templates';
 import { evalSet } from '../../src/world/eval';
 import { sftSet } from '../../src/world/sft';
 import { stageIds } from '../../src/spec/sweep';
@@ -226,6 +226,47 @@ describe('question–answer text in pretraining', () => {
     };
     expect(hashOf('plain')).toBe('c23fe6e754864341');
     expect(hashOf('chat')).toBe('c676b8decfbcb2d9');
+  });
+
+  it('in the thread form names the person in the first question only, and every answer states the asked fact', () => {
+    const s = specWith({
+      world: { people: 80, procedures: 8 },
+      data: { qa: 1, filler: 0, qaFormat: 'thread' },
+    });
+    const tdocs = qaDocuments(world, s, Rng.derive(1, 'qa'));
+    for (const d of tdocs) for (const p of heldOut) expect(d).not.toContain(p.name);
+    let pronounAnswers = 0;
+    for (const p of train) {
+      const doc = tdocs.find((d) => d.includes(p.name))!;
+      expect(doc).not.toMatch(/User:|Assistant:/);
+      const lines = doc.split('\n');
+      expect(lines).toHaveLength(12);
+      const pro = ref(p, false);
+      for (let i = 0; i < 12; i += 2) {
+        const [q, a] = [lines[i], lines[i + 1]];
+        const attr = ATTRIBUTES.find((x) =>
+          i === 0
+            ? q === `Q: ${ASK[x].direct(p.name)}`
+            : q === `Q: ${FOLLOW_UP[x][0](pro.s, pro.p)}`,
+        )!;
+        expect(attr, q).toBeDefined();
+        if (i > 0) expect(q).not.toContain(p.first);
+        // A biography sentence for the asked fact, naming the person or (after the first) "she"/"he".
+        const forms = [ref(p, true), pro].flatMap((r) =>
+          BIO[attr].map((t) => t(r, factOf(p, attr))),
+        );
+        expect(forms).toContain(a.slice(3));
+        if (!a.includes(p.name)) pronounAnswers++;
+      }
+      expect(lines[1]).toContain(p.name);
+    }
+    // About half the later answers say "she"/"he", so the name is often two or more questions back.
+    expect(pronounAnswers / (train.length * 5)).toBeGreaterThan(0.35);
+    expect(pronounAnswers / (train.length * 5)).toBeLessThan(0.65);
+    // The sentence form is what it was before the thread form existed (hash taken then).
+    const sentence = specWith({ ...s, data: { ...s.data, qaFormat: 'sentence' } });
+    expect(contentHash(qaDocuments(world, sentence, Rng.derive(1, 'qa')))).toBe('f8b89c4d441cceef');
+    expect(stageIds(s).data).not.toBe(stageIds(sentence).data);
   });
 
   it('asks in the first qaPhrasings frames of the prompts, and 1 keeps the corpus and its stage id as they were', () => {

@@ -8,6 +8,7 @@ import { GENERATORS, dialogueItem } from '../../src/world/tasks';
 import { SINGLE_TURN, trainPool } from '../../src/world/sft';
 import { FRAMES } from '../../src/world/templates';
 import { specWith } from './world-helpers';
+import { stageIds } from '../../src/spec/sweep';
 
 const text = (set: Conversation[]) => set.map((c) => c.turns.join('\n')).join('\n');
 
@@ -162,6 +163,33 @@ describe('sftSet', () => {
       expect(c.turns[5]).toMatch(/^(She|He) /);
     }
     expect(set.slice(0, 10)).toEqual(sftSet(world, specWith({ finetune: { examples: 10 } })));
+  });
+
+  it('with pronoun chain context keeps the concise earlier answers, as evaluation holds them, and names in the last', () => {
+    const data = { dialogues: 20, style: 'explicit' } as const;
+    const styled = specWith({ finetune: { examples: 4 }, data });
+    const pronoun = specWith({
+      finetune: { examples: 4 },
+      data: { ...data, chainContext: 'pronoun' },
+    });
+    const concise = specWith({ finetune: { examples: 4 }, data: { dialogues: 20 } });
+    const world = buildWorld(styled);
+    const [a, b, c] = [styled, pronoun, concise].map((s) => sftSet(world, s).slice(4));
+    for (let i = 0; i < b.length; i++) {
+      // The same chain: the context as the concise style (and the evaluation) writes it …
+      expect(b[i].turns.slice(0, 5)).toEqual(c[i].turns.slice(0, 5));
+      expect(b[i].turns[3]).toMatch(/^(She|He) /);
+      // … and the last answer as the explicit style writes it, naming the person.
+      expect(b[i].turns[5]).toBe(a[i].turns[5]);
+      expect(b[i].turns[5]).not.toMatch(/^(She|He) /);
+      expect(b[i].turns[5].startsWith(b[i].turns[1].split(' ').slice(0, 2).join(' '))).toBe(true);
+    }
+    expect(stageIds(pronoun).finetune).not.toBe(stageIds(styled).finetune);
+    // Beside the concise style the knob changes nothing, and neither does its default.
+    expect(
+      stageIds(specWith({ ...concise, data: { ...concise.data, chainContext: 'pronoun' } }))
+        .finetune,
+    ).toBe(stageIds(concise).finetune);
   });
 
   it('in the explicit style asks the same prompts and states each fact right after its name', () => {
