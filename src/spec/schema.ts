@@ -73,6 +73,11 @@ const Data = v.strictObject({
     0,
     "Share of the pretraining corpus that is short stories about made-up people (a first name and a surname of the world's people that no one holds together), each named again a sentence or two later. The repeated surname can only be copied from the context, never recalled, which is what a reply must do with a held-out name; fine-tuned models here copy the asked first name and then write a memorised train person's surname. No facts of the world, no questions, no chat format, so the zero-shot base stays unaligned.",
   ),
+  storyNames: choice(
+    ['world', 'made-up'],
+    'world',
+    "Whose names the stories use. World: a first name and a surname of the world's people that no one holds together, so a world first name is followed by a surname to copy, as a reply to a question about a held-out person must (run ST: the base then knew less by name). Made-up: 20 first names and 40 surnames of no one in the world, minted like the world's and paired at random, so the stories practise copying a name without making the world's names ambiguous.",
+  ),
   vocabSize: int(
     261,
     8_192,

@@ -70,6 +70,7 @@ export function stageIds(spec: Spec): StageIds {
       fillerText: d.filler > 0 && d.fillerText !== 'town' ? d.fillerText : undefined,
       // 0, the default, leaves the hash as it was, so the corpora made before this knob keep their ids.
       stories: d.stories > 0 ? d.stories : undefined,
+      storyNames: d.stories > 0 && d.storyNames !== 'world' ? d.storyNames : undefined,
       vocabSize: d.vocabSize,
       qa: d.qa,
       qaFormat: d.qa > 0 ? d.qaFormat : undefined,

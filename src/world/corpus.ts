@@ -149,7 +149,8 @@ export function pretrainCorpus(world: World, spec: Spec): string[] {
     docs.push(d);
     chars += d.length;
   }
-  docs.push(...storyDocuments(world, target(s), Rng.derive(spec.seed, 'corpus', 'stories')));
+  const storyRng = Rng.derive(spec.seed, 'corpus', 'stories');
+  docs.push(...storyDocuments(world, target(s), storyRng, spec.data.storyNames));
   return rng.shuffle(docs);
 }
 

@@ -32,6 +32,7 @@ describe('spec v1 links', () => {
         style,
         fillerText,
         stories,
+        storyNames,
         chainContext,
         ...data
       } = r.value.data;
@@ -45,6 +46,7 @@ describe('spec v1 links', () => {
       expect(style).toBe('concise');
       expect(fillerText).toBe('town');
       expect(stories).toBe(0);
+      expect(storyNames).toBe('world');
       expect(chainContext).toBe('style');
     },
   );

@@ -93,6 +93,33 @@ describe('stories in pretraining', () => {
     }
   });
 
+  it('with made-up names shares no word with the world, and still names each person twice or more', () => {
+    const madeUp = specWith({ ...spec, data: { ...spec.data, storyNames: 'made-up' } });
+    const c = pretrainCorpus(world, madeUp);
+    const own = c.filter((d) => !without.includes(d));
+    expect(shareOf(own, c)).toBeGreaterThan(0.14);
+    expect(shareOf(own, c)).toBeLessThan(0.16);
+    const worldWords = new Set(JSON.stringify(world).match(/[A-Za-z]+/g));
+    const firstNames = new Set<string>();
+    for (const d of own) {
+      const names = [...d.matchAll(/\b([A-Z][a-z]+) (?=([A-Z][a-z]+)\b)/g)]
+        .filter((m) => !['Later', 'The', 'That', 'After', 'Then'].includes(m[1]))
+        .map((m) => `${m[1]} ${m[2]}`);
+      expect(names.length, d).toBeGreaterThanOrEqual(2);
+      for (const n of names) {
+        for (const w of n.split(' ')) expect(worldWords.has(w), w).toBe(false);
+        expect(names.filter((x) => x === n).length, d).toBeGreaterThanOrEqual(2);
+        firstNames.add(n.split(' ')[0]);
+      }
+    }
+    expect(firstNames.size).toBe(20);
+    expect(stageIds(madeUp).data).not.toBe(stageIds(spec).data);
+    // Without stories the knob changes nothing.
+    const noStories = specWith({ ...base, data: { ...base.data, storyNames: 'made-up' } });
+    expect(stageIds(noStories).data).toBe(stageIds(base).data);
+    expect(pretrainCorpus(world, noStories)).toEqual(without);
+  });
+
   it('gives a world whose people share one first name no stories', () => {
     const one = { ...world, people: world.people.map((p) => ({ ...p, first: 'Ana' })) };
     expect(storyDocuments(one, 1000, Rng.derive(1, 'stories'))).toEqual([]);
