@@ -71,7 +71,7 @@ const Data = v.strictObject({
     0,
     0.3,
     0,
-    "Share of the pretraining corpus that is short stories about made-up people (a first name and a surname of the world's people that no one holds together), each named again a sentence or two later. The repeated surname can only be copied from the context, never recalled, which is what a reply must do with a held-out name; fine-tuned models here copy the asked first name and then write a memorised train person's surname. No facts of the world, no questions, no chat format, so the zero-shot base stays unaligned.",
+    "Share of the pretraining corpus that is short stories about made-up people (named as storyNames says), each named again a sentence or two later. The repeated surname can only be copied from the context, never recalled, which is what a reply must do with a held-out name; fine-tuned models here copy the asked first name and then write a memorised train person's surname. No facts of the world, no questions, no chat format, so the zero-shot base stays unaligned. Measured (docs/RESULTS.md, runs ST and SM): the fine-tunes got worse, not better.",
   ),
   storyNames: choice(
     ['world', 'made-up'],
@@ -106,7 +106,7 @@ const Data = v.strictObject({
   chainContext: choice(
     ['style', 'pronoun'],
     'style',
-    'What the earlier answers of a training chain say, with the explicit or named style. Style: the house style\'s, so every answer restates the name. Pronoun: the concise answers ("She was born in …"), as the multi-turn prompts of the evaluation hold them, and only the last answer in the house style, so the fine-tune practises restating a name from two turns back, as the evaluation asks. Fine-tuning data only; the zero-shot base is untouched.',
+    'What the earlier answers of a training chain say, with the explicit or named style. Style: the house style\'s, so every answer restates the name. Pronoun: the concise answers ("She was born in …"), as the multi-turn prompts of the evaluation hold them, and only the last answer in the house style, so the fine-tune practises restating a name from two turns back, as the evaluation asks. Fine-tuning data only; the zero-shot base is untouched. Measured (docs/RESULTS.md, runs CC and CS): more follow-ups right, fewer yes/no checks, no clear net gain.',
   ),
   style: choice(
     ['concise', 'explicit', 'named'],
@@ -122,7 +122,7 @@ const Data = v.strictObject({
   qaFormat: choice(
     ['plain', 'sentence', 'thread', 'chat'],
     'plain',
-    'Pretraining Q&A as web text answering with the value ("Q: … A: <value>."), as web text answering with a sentence that names the person in the biographies\' words (so the base practises copying the asked name, as a house-style reply must), as such a sentence-answered thread whose first question names the person and the rest ask "And where was she born?" (so the base also practises finding the person of a follow-up one or more questions back, in web text, not the chat template), or in the chat template and house style — which aligns the base before any fine-tuning and so removes what LIMA tests.',
+    'Pretraining Q&A as web text answering with the value ("Q: … A: <value>."), as web text answering with a sentence that names the person in the biographies\' words (so the base practises copying the asked name, as a house-style reply must), as such a sentence-answered thread whose first question names the person and the rest ask "And where was she born?" (so the base also practises finding the person of a follow-up one or more questions back, in web text, not the chat template; run TH: no net gain), or in the chat template and house style — which aligns the base before any fine-tuning and so removes what LIMA tests.',
   ),
   qaPhrasings: int(
     1,
