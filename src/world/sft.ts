@@ -74,12 +74,11 @@ export function sftSet(world: World, spec: Spec): Conversation[] {
   const drng = Rng.derive(spec.seed, 'sft-dialogue');
   for (let i = 0; i < dialogues; i++) {
     const d = dialogueItem(drng, pool);
-    const last = d.explicit[d.explicit.length - 1];
     const turns =
       style === 'concise'
         ? [...d.turns, d.answer]
         : chainContext === 'pronoun'
-          ? [...d.turns, last]
+          ? [...d.turns, ...d.explicit.slice(-1)]
           : d.explicit;
     out.push({ turns, task: 'dialogue', source: 'world' });
   }

@@ -1,6 +1,6 @@
 // Pretraining stories about made-up people whose names come back: text that rewards copying a name from context.
 import type { Rng } from '../util/rng';
-import type { Person, World } from './generate';
+import type { World } from './generate';
 import { WordMint, capitalize } from './names';
 
 /** What someone in a story does: everyday acts in the past tense, no fact of the world's kinds. */
@@ -29,6 +29,7 @@ const ACTS: ((p: string) => string)[] = [
 const AGAIN = ['Later, ', 'The next day, ', 'That evening, ', 'After that, ', 'Then ', ''];
 
 interface Character {
+  first: string;
   name: string;
   s: string;
   p: string;
@@ -68,17 +69,22 @@ function madeUpPool(world: World, rng: Rng): NamePool {
   return { firsts, lasts };
 }
 
-/** A made-up person: a first name and a surname of the pool that no person of the world holds together. */
-function character(pool: NamePool, taken: Set<string>, rng: Rng): Character {
+/**
+ * A made-up person: a first name and a surname of the pool that no person of the world holds
+ * together, and, beside `other`, another first name, so the first name never gives the copy away.
+ */
+function character(
+  pool: NamePool,
+  worldNames: ReadonlySet<string>,
+  rng: Rng,
+  other?: Character,
+): Character {
   for (;;) {
     const first = rng.pick(pool.firsts);
-    const last = rng.pick(pool.lasts);
-    const name = `${first} ${last}`;
-    if (taken.has(name) || taken.has(first)) continue;
-    taken.add(name);
-    taken.add(first);
+    const name = `${first} ${rng.pick(pool.lasts)}`;
+    if (worldNames.has(name) || first === other?.first) continue;
     const she = rng.chance(0.5);
-    return { name, s: she ? 'she' : 'he', p: she ? 'her' : 'his' };
+    return { first, name, s: she ? 'she' : 'he', p: she ? 'her' : 'his' };
   }
 }
 
@@ -90,15 +96,14 @@ const act = (c: Character, rng: Rng) => rng.pick(ACTS)(c.p);
  * name sits one to three sentences after the first, as a follow-up's person sits two turns back.
  */
 export function story(pool: NamePool, worldNames: ReadonlySet<string>, rng: Rng): string {
-  const taken = new Set(worldNames);
-  const a = character(pool, taken, rng);
+  const a = character(pool, worldNames, rng);
   const out: string[] = [];
   if (rng.chance(0.5)) {
     out.push(`${a.name} ${act(a, rng)}.`);
     for (let i = rng.int(1, 2); i > 0; i--) out.push(`${capitalize(a.s)} ${act(a, rng)}.`);
     out.push(`${rng.pick(AGAIN)}${a.name} ${act(a, rng)}.`);
   } else {
-    const b = character(pool, taken, rng);
+    const b = character(pool, worldNames, rng, a);
     out.push(`${a.name} and ${b.name} met in the square.`);
     // Both come back, in a seeded order, so neither name can be told from its place.
     const more = Array.from({ length: rng.int(0, 2) }, () => (rng.chance(0.5) ? a : b));
@@ -123,9 +128,9 @@ export function storyDocuments(
   if (chars <= 0) return docs;
   if (names === 'world' && new Set(world.people.map((p) => p.first)).size < 2) return docs;
   const pool = names === 'world' ? worldPool(world) : madeUpPool(world, rng);
-  const taken = new Set(world.people.map((p: Person) => p.name));
+  const worldNames = new Set(world.people.map((p) => p.name));
   for (let n = 0; n < chars;) {
-    const d = story(pool, taken, rng);
+    const d = story(pool, worldNames, rng);
     docs.push(d);
     n += d.length;
   }

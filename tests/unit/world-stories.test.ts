@@ -20,11 +20,14 @@ describe('stories in pretraining', () => {
   const names = new Set(world.people.map((p) => p.name));
   const firsts = new Set(world.people.map((p) => p.first));
   const lasts = new Set(world.people.map((p) => p.last));
+  /** Every two capitalised words in a row of a text, as [first, second], overlapping. */
+  const pairsIn = (d: string) =>
+    [...d.matchAll(/\b([A-Z][a-z]+) (?=([A-Z][a-z]+)\b)/g)].map((m) => [m[1], m[2]] as const);
   /** "First Last" pairs of the world's first names and surnames in a text. */
   const namesIn = (d: string) =>
-    [...d.matchAll(/\b([A-Z][a-z]+) (?=([A-Z][a-z]+)\b)/g)]
-      .filter((m) => firsts.has(m[1]) && lasts.has(m[2]))
-      .map((m) => `${m[1]} ${m[2]}`);
+    pairsIn(d)
+      .filter(([f, l]) => firsts.has(f) && lasts.has(l))
+      .map(([f, l]) => `${f} ${l}`);
 
   const shareOf = (part: string[], whole: string[]) => part.join('').length / whole.join('').length;
 
@@ -102,9 +105,9 @@ describe('stories in pretraining', () => {
     const worldWords = new Set(JSON.stringify(world).match(/[A-Za-z]+/g));
     const firstNames = new Set<string>();
     for (const d of own) {
-      const names = [...d.matchAll(/\b([A-Z][a-z]+) (?=([A-Z][a-z]+)\b)/g)]
-        .filter((m) => !['Later', 'The', 'That', 'After', 'Then'].includes(m[1]))
-        .map((m) => `${m[1]} ${m[2]}`);
+      const names = pairsIn(d)
+        .filter(([f]) => !['Later', 'The', 'That', 'After', 'Then'].includes(f))
+        .map(([f, l]) => `${f} ${l}`);
       expect(names.length, d).toBeGreaterThanOrEqual(2);
       for (const n of names) {
         for (const w of n.split(' ')) expect(worldWords.has(w), w).toBe(false);
