@@ -41,6 +41,11 @@ const World = v.strictObject({
     0.25,
     'Share of entities never seen in fine-tuning; evaluation asks only about these.',
   ),
+  firstNames: choice(
+    ['shared', 'unique'],
+    'shared',
+    "Shared: a quarter as many first names as people, so about four people share each and only the surname tells them apart; a reply about a held-out person must copy the asked surname from the question, and the fine-tuned small models here often write a memorised train person's surname after the asked first name instead. Unique: every person has a first name of their own, so the first name alone identifies the person and the surname can be recalled as well as copied. Evaluation still asks only about people never seen in fine-tuning; this removes one difficulty (copying a name) that LIMA's large models do not have, to measure how much of the gap it is. Measured (docs/RESULTS.md, run UN): no more swapped surnames, but worse fine-tunes, which do not write a first name that no fine-tuning example holds.",
+  ),
 });
 
 /** Where the spec names imported files; these fields are edited from the import panel, not swept. */

@@ -58,7 +58,13 @@ export const STAGE_CODE: Record<Exclude<Stage, 'world'>, number> = {
  */
 export function stageIds(spec: Spec): StageIds {
   const { seed, data: d, finetune: f } = spec;
-  const world = contentHash({ stage: 'world', seed, world: spec.world });
+  // Shared, the default, leaves the hash as it was, so the worlds made before this knob keep their ids.
+  const { firstNames, ...worldRest } = spec.world;
+  const world = contentHash({
+    stage: 'world',
+    seed,
+    world: { ...worldRest, firstNames: firstNames === 'shared' ? undefined : firstNames },
+  });
   const data = contentHash({
     stage: 'data',
     code: STAGE_CODE.data,

@@ -150,13 +150,16 @@ export function buildWorld(spec: Spec): World {
     city: rng.pick(cities),
   }));
 
-  const firstNames = Array.from({ length: Math.max(24, Math.ceil(nPeople / 4)) }, () =>
-    capitalize(mint.word(2, '', 0.15)),
+  // Shared: about four people to a first name, so only the surname tells them apart.
+  const unique = spec.world.firstNames === 'unique';
+  const firstNames = Array.from(
+    { length: unique ? nPeople : Math.max(24, Math.ceil(nPeople / 4)) },
+    () => capitalize(mint.word(2, '', 0.15)),
   );
   const heldPeople = splitIds(rng, nPeople, spec.world.heldOut);
   const people: Person[] = [];
   for (let id = 0; id < nPeople; id++) {
-    const first = rng.pick(firstNames);
+    const first = unique ? firstNames[id] : rng.pick(firstNames);
     const last = capitalize(mint.word(rng.int(2, 3), '', 0.35));
     const employer = rng.pick(employers);
     people.push({

@@ -37,7 +37,9 @@ describe('spec v1 links', () => {
         ...data
       } = r.value.data;
       const { train, ...finetune } = r.value.finetune;
-      expect({ ...r.value, data, finetune }).toEqual(s.spec);
+      const { firstNames, ...world } = r.value.world;
+      expect({ ...r.value, world, data, finetune }).toEqual(s.spec);
+      expect(firstNames).toBe('shared');
       expect(train).toBe('all');
       expect({ qa, template }).toEqual(V1_DEFAULTS.data);
       // qaFormat does nothing without Q&A text; whatever it is, it cannot change a v1 run.

@@ -48,6 +48,20 @@ describe('buildWorld', () => {
     }
   });
 
+  it('shares each first name among about four people, or gives everyone their own', () => {
+    const firsts = (firstNames: 'shared' | 'unique') =>
+      buildWorld(specWith({ world: { people: 400, firstNames } })).people.map((p) => p.first);
+    const shared = firsts('shared');
+    expect(new Set(shared).size).toBeLessThanOrEqual(100);
+    expect(new Set(shared).size).toBeGreaterThan(80);
+    const unique = firsts('unique');
+    expect(new Set(unique).size).toBe(400);
+    // A first name is never also a surname, city or company word, so it names one person only.
+    const w = buildWorld(specWith({ world: { people: 400, firstNames: 'unique' } }));
+    const words = new Set([...w.people.map((p) => p.last), ...w.cities]);
+    for (const f of unique) expect(words.has(f)).toBe(false);
+  });
+
   it('never reuses a word stem across cities, universities, companies and last names', () => {
     const w = buildWorld(specWith({ world: { people: 2000 } }));
     const stems = [
