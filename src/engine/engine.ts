@@ -315,7 +315,8 @@ export class Engine implements EngineApi {
     return this.train(spec, resume, hooks, (cfg) => {
       const tok = tokenizerOf(data);
       const sft = finetuneRows(spec, tok, cfg.blockSize);
-      const { stepsPerEpoch, totalSteps, batchAt } = sftSchedule(spec, sft, cfg.blockSize);
+      const corpus = f.replay > 0 ? pretrainRows(spec, data, cfg.blockSize) : undefined;
+      const { stepsPerEpoch, totalSteps, batchAt } = sftSchedule(spec, sft, cfg.blockSize, corpus);
       return {
         stage: 'finetune',
         stageId,

@@ -34,6 +34,41 @@ export function sftBatch(
 }
 
 /**
+ * A fine-tuning batch with rows of pretraining text below its examples (`finetune.replay`): each
+ * picked corpus row cut to the batch's width, one sequence from position 0, loss on every token.
+ */
+export function withReplay(
+  batch: Batch,
+  corpus: Int32Array,
+  picks: number[],
+  blockSize: number,
+): Batch {
+  const { B, T } = batch;
+  const replay = batchFromRows(corpus, null, picks, blockSize, T);
+  const n = (B + picks.length) * T;
+  const stack = <A extends Int32Array | Float32Array>(out: A, top: A, below: A) => {
+    out.set(top);
+    out.set(below, B * T);
+    return out;
+  };
+  // Every replay row is one sequence from position 0 (as is every row of an unpacked batch).
+  const positions = Int32Array.from({ length: n }, (_, i) => i % T);
+  if (batch.positions) positions.set(batch.positions);
+  const segments = new Int32Array(n).fill(1);
+  if (batch.segments) segments.set(batch.segments);
+  return {
+    B: B + picks.length,
+    T,
+    ids: stack(new Int32Array(n), batch.ids, replay.ids),
+    targets: stack(new Int32Array(n), batch.targets, replay.targets),
+    weights: stack(new Float32Array(n), batch.weights, replay.weights),
+    positions,
+    segments,
+    real: (batch.real ?? B * T) + picks.length * T,
+  };
+}
+
+/**
  * Every epoch visits every example once in its own seeded order (fine-tuning seed included), so a
  * resumed run draws what the first would have. The last batch of an epoch wraps around: every step
  * has the same number of examples.
@@ -42,6 +77,8 @@ export function sftSchedule(
   spec: Spec,
   sft: SftRows,
   blockSize: number,
+  /** The pretraining rows (`pretrainRows`), needed when `finetune.replay` > 0. */
+  corpus?: Int32Array,
 ): {
   stepsPerEpoch: number;
   totalSteps: number;
@@ -72,6 +109,17 @@ export function sftSchedule(
     stepsPerEpoch,
     totalSteps: stepsPerEpoch * f.epochs,
     picksAt,
-    batchAt: (step) => sftBatch(sft, picksAt(step), blockSize),
+    batchAt: (step) => {
+      const batch = sftBatch(sft, picksAt(step), blockSize);
+      if (f.replay === 0) return batch;
+      if (!corpus) throw new Error('finetune.replay needs the pretraining corpus');
+      const nRows = corpus.length / (blockSize + 1);
+      if (nRows === 0)
+        throw new Error('finetune.replay: the pretraining corpus is shorter than one context');
+      // Each step draws from its own stream, so a resumed run replays what the first would have.
+      const rng = Rng.derive(spec.seed, 'sft-replay', f.seed, step);
+      const picks = Array.from({ length: f.replay }, () => rng.int(0, nRows - 1));
+      return withReplay(batch, corpus, picks, blockSize);
+    },
   };
 }

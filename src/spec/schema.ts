@@ -249,6 +249,13 @@ const Finetune = v.strictObject({
     'all',
     "The weights a fine-tune updates. All (LIMA). Attention: the attention blocks and norms only; the embeddings and the SwiGLU MLPs, where a transformer is thought to store its facts, stay as pretraining left them, so the fine-tune can learn where to look and what form to answer in but cannot overwrite what the base knows, nor learn its training set's people by heart. No-mlp: all but the MLPs. Pretraining always trains everything.",
   ),
+  replay: int(
+    0,
+    64,
+    0,
+    "Rows of pretraining text (a context long, loss on every token) added to each fine-tuning step beside its examples. 0: LIMA, which fine-tunes on the examples alone. Replaying the corpus the base was pretrained on (as InstructGPT's PPO-ptx mixes pretraining gradients in) keeps the fine-tune from overwriting what the base stored, and keeps the names of people the fine-tuning set never mentions among the words the model still writes. It adds no chat turns and no fact the base has not read, so the zero-shot base is unchanged; but the fine-tune is then no longer the examples alone.",
+    'rows',
+  ),
   maxLength: maybeInt(
     16,
     2_048,

@@ -124,8 +124,12 @@ export function stageIds(spec: Spec): StageIds {
           stage: 'finetune',
           code: STAGE_CODE.finetune,
           pretrain,
-          // All, the default, leaves the hash as it was, so fine-tunes cached before this knob keep their ids.
-          finetune: { ...f, train: f.train === 'all' ? undefined : f.train },
+          // The defaults (all, no replay) leave the hash as it was, so fine-tunes cached before these knobs keep their ids.
+          finetune: {
+            ...f,
+            train: f.train === 'all' ? undefined : f.train,
+            replay: f.replay > 0 ? f.replay : undefined,
+          },
           sft: trained,
         })
       : contentHash({

@@ -36,11 +36,12 @@ describe('spec v1 links', () => {
         chainContext,
         ...data
       } = r.value.data;
-      const { train, ...finetune } = r.value.finetune;
+      const { train, replay, ...finetune } = r.value.finetune;
       const { firstNames, ...world } = r.value.world;
       expect({ ...r.value, world, data, finetune }).toEqual(s.spec);
       expect(firstNames).toBe('shared');
       expect(train).toBe('all');
+      expect(replay).toBe(0);
       expect({ qa, template }).toEqual(V1_DEFAULTS.data);
       // qaFormat does nothing without Q&A text; whatever it is, it cannot change a v1 run.
       expect(['plain', 'sentence', 'chat']).toContain(qaFormat);
