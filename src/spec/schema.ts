@@ -253,7 +253,7 @@ const Finetune = v.strictObject({
     0,
     64,
     0,
-    "Rows of pretraining text (a context long, loss on every token) added to each fine-tuning step beside its examples. 0: LIMA, which fine-tunes on the examples alone. Replaying the corpus the base was pretrained on (as InstructGPT's PPO-ptx mixes pretraining gradients in) keeps the fine-tune from overwriting what the base stored, and keeps the names of people the fine-tuning set never mentions among the words the model still writes. It adds no chat turns and no fact the base has not read, so the zero-shot base is unchanged; but the fine-tune is then no longer the examples alone.",
+    "Rows of pretraining text (a context long, loss on every token) added to each fine-tuning step beside its examples. 0: LIMA, which fine-tunes on the examples alone. Replaying the corpus the base was pretrained on (as InstructGPT's PPO-ptx mixes pretraining gradients in) keeps the fine-tune from overwriting what the base stored, and keeps the names of people the fine-tuning set never mentions among the words the model still writes. It adds no chat turns and no fact the base has not read, so the zero-shot base is unchanged; but the fine-tune is then no longer the examples alone. Measured (docs/RESULTS.md, run RP): fewer answers about the wrong person, as many right overall.",
     'rows',
   ),
   maxLength: maybeInt(
