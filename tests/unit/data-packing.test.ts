@@ -4,35 +4,13 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
 import { packExamples } from '../../src/data/batches';
-import { sftBatch, type SftRows } from '../../src/engine/sft-batches';
-import type { ModelConfig } from '../../src/model/llama';
+import { sftBatch } from '../../src/engine/sft-batches';
 import { freshTrainer } from '../../src/train/step';
-import { Rng } from '../../src/util/rng';
+import { randomSftRows, tinyConfig } from './sft-fixture';
 
-const cfg: ModelConfig = {
-  nLayer: 2,
-  nEmbd: 32,
-  nHead: 2,
-  blockSize: 48,
-  vocabSize: 300,
-  ffnHidden: 96,
-  tiedEmbeddings: true,
-};
-
-/** Twelve examples of 4–40 tokens; the loss counts on each one's second half (its "answer"). */
-function rows(): SftRows {
-  const block = cfg.blockSize;
-  const rng = new Rng(11);
-  const n = 12;
-  const ids = new Int32Array(n * (block + 1)).fill(1);
-  const mask = new Float32Array(n * block);
-  const lengths = Int32Array.from({ length: n }, () => rng.int(4, 40));
-  lengths.forEach((len, r) => {
-    for (let t = 0; t < len; t++) ids[r * (block + 1) + t] = rng.int(2, 299);
-    for (let t = Math.floor(len / 2); t < len - 1; t++) mask[r * block + t] = 1;
-  });
-  return { ids, mask, rows: n, lengths, pad: 1 };
-}
+const cfg = tinyConfig;
+/** Twelve examples of 4–40 tokens. */
+const rows = () => randomSftRows(12, 40, 11);
 
 describe('packExamples', () => {
   it('places every target of every picked example once, with its weight, in fewer rows', () => {

@@ -4,37 +4,16 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { packBlocks } from '../../src/data/batches';
 import { batchFromRows } from '../../src/engine/data';
-import { sftBatch, sftSchedule, withReplay, type SftRows } from '../../src/engine/sft-batches';
-import type { ModelConfig } from '../../src/model/llama';
+import { sftBatch, sftSchedule, withReplay } from '../../src/engine/sft-batches';
 import { freshTrainer } from '../../src/train/step';
 import { Rng } from '../../src/util/rng';
 import { stageIds } from '../../src/spec';
 import { specWith } from './world-helpers';
+import { randomSftRows, tinyConfig } from './sft-fixture';
 
-const cfg: ModelConfig = {
-  nLayer: 2,
-  nEmbd: 32,
-  nHead: 2,
-  blockSize: 48,
-  vocabSize: 300,
-  ffnHidden: 96,
-  tiedEmbeddings: true,
-};
-
-/** Ten examples of 4–30 tokens, the loss on each one's second half. */
-function sftRows(): SftRows {
-  const block = cfg.blockSize;
-  const rng = new Rng(5);
-  const n = 10;
-  const ids = new Int32Array(n * (block + 1)).fill(1);
-  const mask = new Float32Array(n * block);
-  const lengths = Int32Array.from({ length: n }, () => rng.int(4, 30));
-  lengths.forEach((len, r) => {
-    for (let t = 0; t < len; t++) ids[r * (block + 1) + t] = rng.int(2, 299);
-    for (let t = Math.floor(len / 2); t < len - 1; t++) mask[r * block + t] = 1;
-  });
-  return { ids, mask, rows: n, lengths, pad: 1 };
-}
+const cfg = tinyConfig;
+/** Ten examples of 4–30 tokens. */
+const sftRows = () => randomSftRows(10, 30, 5);
 
 /** A pretraining stream of 600 random tokens in documents of 50, cut into rows a context long. */
 function corpus(): Int32Array {
