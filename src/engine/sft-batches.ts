@@ -68,6 +68,15 @@ export function withReplay(
   };
 }
 
+/** The pretraining rows replay draws from, checked once for the whole schedule. */
+function replayCorpus(corpus: Int32Array | undefined, blockSize: number) {
+  if (!corpus) throw new Error('finetune.replay needs the pretraining corpus');
+  const rows = corpus.length / (blockSize + 1);
+  if (rows === 0)
+    throw new Error('finetune.replay: the pretraining corpus is shorter than one context');
+  return { corpus, rows };
+}
+
 /**
  * Every epoch visits every example once in its own seeded order (fine-tuning seed included), so a
  * resumed run draws what the first would have. The last batch of an epoch wraps around: every step
@@ -105,21 +114,18 @@ export function sftSchedule(
       (_, k) => order[(start + k) % sft.rows] as number,
     );
   };
+  const replay = f.replay > 0 ? replayCorpus(corpus, blockSize) : null;
   return {
     stepsPerEpoch,
     totalSteps: stepsPerEpoch * f.epochs,
     picksAt,
     batchAt: (step) => {
       const batch = sftBatch(sft, picksAt(step), blockSize);
-      if (f.replay === 0) return batch;
-      if (!corpus) throw new Error('finetune.replay needs the pretraining corpus');
-      const nRows = corpus.length / (blockSize + 1);
-      if (nRows === 0)
-        throw new Error('finetune.replay: the pretraining corpus is shorter than one context');
+      if (!replay) return batch;
       // Each step draws from its own stream, so a resumed run replays what the first would have.
       const rng = Rng.derive(spec.seed, 'sft-replay', f.seed, step);
-      const picks = Array.from({ length: f.replay }, () => rng.int(0, nRows - 1));
-      return withReplay(batch, corpus, picks, blockSize);
+      const picks = Array.from({ length: f.replay }, () => rng.int(0, replay.rows - 1));
+      return withReplay(batch, replay.corpus, picks, blockSize);
     },
   };
 }
