@@ -58,12 +58,12 @@ export const STAGE_CODE: Record<Exclude<Stage, 'world'>, number> = {
  */
 export function stageIds(spec: Spec): StageIds {
   const { seed, data: d, finetune: f } = spec;
-  // Shared, the default, leaves the hash as it was, so the worlds made before this knob keep their ids.
-  const { firstNames, ...worldRest } = spec.world;
+  const w = spec.world;
   const world = contentHash({
     stage: 'world',
     seed,
-    world: { ...worldRest, firstNames: firstNames === 'shared' ? undefined : firstNames },
+    // Shared, the default, leaves the hash as it was, so the worlds made before this knob keep their ids.
+    world: { ...w, firstNames: w.firstNames === 'shared' ? undefined : w.firstNames },
   });
   const data = contentHash({
     stage: 'data',

@@ -44,9 +44,9 @@ interface NamePool {
 /**
  * The world's own first names and surnames (each once per person who holds it): paired so that no
  * person of the world holds both, the surname after a first name cannot be recalled, only copied
- * from earlier in the story. The world's first names are shared by about four people each, and a
- * reply that copies the asked first name and then writes the surname of a person it memorised is
- * the failure these stories are meant to train away.
+ * from earlier in the story. The world's first names are shared by about four people each (unless
+ * `world.firstNames` is unique), and a reply that copies the asked first name and then writes the
+ * surname of a person it memorised is the failure these stories are meant to train away.
  */
 function worldPool(world: World): NamePool {
   return { firsts: world.people.map((p) => p.first), lasts: world.people.map((p) => p.last) };
