@@ -3,10 +3,11 @@ import type { TableRow } from './types';
 import { wilson } from '../world/stats';
 
 /**
- * "reproduced": LIMA's effect, with the 95% intervals apart (or, for a plateau, the top step
- * inside them); "in direction": the sign LIMA found, intervals overlapping (or a plateau that is
- * forming: gains shrink but the top step is still clear); "not reproduced": the opposite sign or
- * no effect; "not enough runs": the conditions or intervals the rule needs are missing.
+ * "reproduced": LIMA's effect, with the 95% intervals apart (or, for a plateau, the smallest and
+ * largest sizes inside them); "in direction": the sign LIMA found, intervals overlapping (or a
+ * plateau that is forming: gains shrink, or the top step is flat while the whole range still
+ * rose); "not reproduced": the opposite sign or no effect; "not enough runs": the conditions or
+ * intervals the rule needs are missing.
  */
 export type Outcome = 'reproduced' | 'in direction' | 'not reproduced' | 'not enough runs';
 
@@ -127,13 +128,26 @@ function plateau(rows: readonly TableRow[]): Verdict {
   const last = pts[pts.length - 1];
   const range = `${f2((first.m as Measure).value)} at ${first.x} → ${f2((last.m as Measure).value)} at ${last.x} examples`;
   const topText = `${signed(top.d)} from ${top.from} to ${top.to} examples, ${where(top.apart)}`;
-  if (!top.apart || top.d < 0)
+  // LIMA's claim is about the whole range (2K → 32K), not only its last doubling: a score that
+  // climbs in steps each too small to see alone has not plateaued.
+  const whole = compare(first.m as Measure, last.m as Measure);
+  const fold = `${Math.round(last.x / first.x)}-fold`;
+  const wholeText = `${signed(whole.d)} over the ${fold} range (${range}), ${where(whole.apart)}`;
+  if (!top.apart || top.d < 0) {
+    if (!whole.apart || whole.d < 0)
+      return {
+        experiment: 'plateau',
+        finding,
+        shows: `more data adds nothing clear: ${wholeText}; the top step ${topText} — the plateau appeared.`,
+        outcome: 'reproduced',
+      };
     return {
       experiment: 'plateau',
       finding,
-      shows: `the top step adds nothing clear: ${topText} (${range}) — the plateau appeared.`,
-      outcome: 'reproduced',
+      shows: `the top step adds nothing clear (${topText}), but the data helped: ${wholeText} — a plateau at the top only.`,
+      outcome: 'in direction',
     };
+  }
   const biggest = steps.slice(0, -1).reduce((a, s) => (s.d > a.d ? s : a), steps[0]);
   if (biggest.d > top.d)
     return {

@@ -38,18 +38,28 @@ async function merged(body: string): Promise<Page> {
 }
 
 describe('the verdict under the chart', () => {
-  test('a flat top step reads as reproduced, and says what LIMA found', async () => {
-    const page = await merged(plateau([1.2, 1.8, 2.0, 2.0]));
+  test('no clear gain over the whole range reads as reproduced, and says what LIMA found', async () => {
+    const page = await merged(plateau([2.0, 2.1, 2.0, 2.05]));
     const v = page.getByTestId('verdict');
     expect(await v.count()).toBe(1);
     expect(await v.getAttribute('data-outcome')).toBe('reproduced');
     const text = (await v.textContent()) ?? '';
     expect(text).toContain('a 16-fold increase did not help');
-    expect(text).toContain('+0.00 from 16 to 32 examples, inside the 95% intervals');
+    expect(text).toContain('+0.05 over the 8-fold range (2.00 at 4 → 2.05 at 32 examples)');
     expect(text).toContain('the plateau appeared');
     // The caption says what is drawn, not what LIMA found.
     const caption = await page.locator('[data-chart="plateau"] .caption').first().textContent();
     expect(caption).not.toMatch(/LIMA|did not help/);
+    await page.close();
+  });
+
+  test('a flat top step after a clear climb reads as a plateau at the top only', async () => {
+    const page = await merged(plateau([1.2, 1.8, 2.0, 2.0]));
+    const v = page.getByTestId('verdict');
+    expect(await v.getAttribute('data-outcome')).toBe('in direction');
+    const text = (await v.textContent()) ?? '';
+    expect(text).toContain('+0.00 from 16 to 32 examples, inside the 95% intervals');
+    expect(text).toContain('a plateau at the top only');
     await page.close();
   });
 

@@ -24,7 +24,23 @@ const sizes = (means: [number, number][]) => means.map(([m, c], i) => row('all',
 const PLATEAU = ['finetune.examples', 'finetune.seed'];
 
 describe('the plateau', () => {
-  test('a flat top step reproduces it', () => {
+  test('no clear gain over the whole range reproduces it', () => {
+    const v = verdictOf(
+      PLATEAU,
+      sizes([
+        [1.9, 0.06],
+        [1.95, 0.05],
+        [1.9, 0.05],
+        [2.0, 0.06],
+        [2.02, 0.06],
+      ]),
+    );
+    expect(v.outcome).toBe('reproduced');
+    expect(v.shows).toContain('+0.12 over the 16-fold range (1.90 at 8 → 2.02 at 128 examples)');
+    expect(v.shows).toContain('+0.02 from 64 to 128 examples, inside the 95% intervals');
+  });
+  test('a flat top step after a clear climb is a plateau at the top only: in direction', () => {
+    // Steps each too small to see alone add up: LIMA saw nothing over its whole 16-fold range.
     const v = verdictOf(
       PLATEAU,
       sizes([
@@ -35,8 +51,10 @@ describe('the plateau', () => {
         [2.02, 0.06],
       ]),
     );
-    expect(v.outcome).toBe('reproduced');
-    expect(v.shows).toContain('+0.02 from 64 to 128 examples, inside the 95% intervals');
+    expect(v.outcome).toBe('in direction');
+    expect(v.shows).toContain('the top step adds nothing clear (+0.02 from 64 to 128 examples');
+    expect(v.shows).toContain('+0.92 over the 16-fold range');
+    expect(v.shows).toContain('a plateau at the top only');
   });
   test('a clear top step after bigger ones is in direction, and says the plateau did not appear', () => {
     // The default experiment as measured in docs/RESULTS.md.
