@@ -135,6 +135,11 @@ const Data = v.strictObject({
     1,
     'Question phrasings in the pretraining Q&A: the first k of the eight frames that prompts use ("When was … born?", "Do you know when … was born?", …). 1 asks every fact one way; more teaches the base to pick the asked fact out of a question however it is put, as varied web text would, without the chat template or the house style, so the zero-shot base stays unaligned.',
   ),
+  stepNames: choice(
+    ['pronoun', 'object'],
+    'pronoun',
+    'How the pretraining prose of a procedure refers to its object after the first step. Pronoun: "To polish a brass vebes, first cut it into 3 parts. Then, rinse it in warm water." Object: every step names it ("… Then, rinse the brass vebes in warm water."), as the rewritten biographies name the person in every sentence (Physics of LMs 3.1). Steps come from a small pool that procedures share, and a base that reads "it" keys each step on the step before it: after a step two procedures share, it goes on with the other one, so a held-out how-to is never right. Pretraining prose and Q&A only: the fine-tuning answers and the judge keep the house style\'s "it", so the zero-shot base stays unaligned.',
+  ),
   template: choice(
     ['text', 'qa', 'special'],
     'text',

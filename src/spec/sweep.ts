@@ -82,6 +82,8 @@ export function stageIds(spec: Spec): StageIds {
       qaFormat: d.qa > 0 ? d.qaFormat : undefined,
       // 1 drew no frame, so the corpora made before this knob keep their hashes.
       qaPhrasings: d.qa > 0 && d.qaPhrasings > 1 ? d.qaPhrasings : undefined,
+      // Pronoun, the default, leaves the hash as it was, so the corpora made before this knob keep their ids.
+      stepNames: d.stepNames === 'object' ? d.stepNames : undefined,
       imported: d.importedCorpus?.hash,
     },
   });

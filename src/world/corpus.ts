@@ -1,7 +1,14 @@
 // The pretraining corpus: the world's knowledge as prose about EVERY entity, plus optional filler.
 import type { Spec } from '../spec';
 import { Rng } from '../util/rng';
-import { ATTRIBUTES, factOf, type Attribute, type Person, type World } from './generate';
+import {
+  ATTRIBUTES,
+  factOf,
+  type Attribute,
+  type Person,
+  type Procedure,
+  type World,
+} from './generate';
 import { storyDocuments } from './stories';
 import {
   ANSWER,
@@ -15,8 +22,16 @@ import {
   procedureProse,
   ref,
   stepsAnswer,
+  stepsNamingObject,
   type Ref,
 } from './templates';
+
+/** A procedure as its pretraining prose tells it (`data.stepNames`): "it", or its object, in each step. */
+function proseOf(proc: Procedure, spec: Spec, variant: number): string {
+  const steps =
+    spec.data.stepNames === 'object' ? stepsNamingObject(proc.task, proc.steps) : proc.steps;
+  return procedureProse(proc.task, steps, variant);
+}
 
 /**
  * augmentation = 1: one fixed biography (canonical order, name once, then pronouns). k > 1: k rewrites,
@@ -96,12 +111,7 @@ export function qaDocuments(world: World, spec: Spec, rng: Rng): string[] {
   }
   for (const proc of chosen(world.procedures.filter((x) => !x.heldOut))) {
     const q = rng.pick(HOWTO_ASK)(proc.task);
-    docs.push(
-      turn(
-        q,
-        chat ? stepsAnswer(proc.steps) : procedureProse(proc.task, proc.steps, rng.int(0, 15)),
-      ),
-    );
+    docs.push(turn(q, chat ? stepsAnswer(proc.steps) : proseOf(proc, spec, rng.int(0, 15))));
   }
   return docs;
 }
@@ -134,8 +144,7 @@ export function pretrainCorpus(world: World, spec: Spec): string[] {
   for (const p of world.people) docs.push(...biographies(p, k, rng));
   for (const proc of world.procedures) {
     // Procedures keep their step order in every rewrite: the order is the knowledge.
-    for (let v = 0; v < k; v++)
-      docs.push(procedureProse(proc.task, proc.steps, k === 1 ? 0 : rng.int(0, 15)));
+    for (let v = 0; v < k; v++) docs.push(proseOf(proc, spec, k === 1 ? 0 : rng.int(0, 15)));
   }
   docs.push(...qaDocuments(world, spec, Rng.derive(spec.seed, 'corpus', 'qa')));
   let factChars = 0;
@@ -165,6 +174,6 @@ export function validationCorpus(world: World, spec: Spec, people = 48): string[
   const chosen = rng.shuffle([...world.people]).slice(0, people);
   const docs = chosen.map((p) => biographies(p, k, rng)[0] as string);
   for (const proc of rng.shuffle([...world.procedures]).slice(0, Math.ceil(people / 6)))
-    docs.push(procedureProse(proc.task, proc.steps, rng.int(0, 15)));
+    docs.push(proseOf(proc, spec, rng.int(0, 15)));
   return docs;
 }

@@ -275,6 +275,16 @@ export const FOLLOW_UP: Record<Attribute, ((s: string, p: string) => string)[]> 
   ],
 };
 
+/**
+ * A procedure's steps with its object named where they say "it" ("Rinse the brass vebes in warm
+ * water"), or after the step where they do not ("Sand the edges of the brass vebes").
+ */
+export function stepsNamingObject(task: string, steps: readonly string[]): string[] {
+  // Tasks read "<verb> a <material> <noun>": the object is what follows the article.
+  const object = `the ${task.slice(task.indexOf(' a ') + 3)}`;
+  return steps.map((s) => (/\bit\b/.test(s) ? s.replace(/\bit\b/, object) : `${s} of ${object}`));
+}
+
 /** Procedure prose for pretraining: the steps in order, joined by varied connectives. */
 export function procedureProse(task: string, steps: readonly string[], variant: number): string {
   const openers = [

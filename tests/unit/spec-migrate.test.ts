@@ -34,6 +34,7 @@ describe('spec v1 links', () => {
         stories,
         storyNames,
         chainContext,
+        stepNames,
         ...data
       } = r.value.data;
       const { train, replay, ...finetune } = r.value.finetune;
@@ -51,6 +52,7 @@ describe('spec v1 links', () => {
       expect(stories).toBe(0);
       expect(storyNames).toBe('world');
       expect(chainContext).toBe('style');
+      expect(stepNames).toBe('pronoun');
     },
   );
 

@@ -70,6 +70,37 @@ describe('pretrainCorpus', () => {
     }
   });
 
+  it("with stepNames object names the procedure's object in every step, and changes only the procedures", () => {
+    const named = specWith({
+      world: { people: 60, procedures: 6 },
+      data: { augmentation: 3, filler: 0, qa: 1, qaFormat: 'sentence', stepNames: 'object' },
+    });
+    const plain = { ...named, data: { ...named.data, stepNames: 'pronoun' as const } };
+    const [a, b] = [pretrainCorpus(world, named), pretrainCorpus(world, plain)];
+    let prose = 0;
+    for (const proc of world.procedures) {
+      const object = proc.task.replace(/^\S+ a /, 'the ');
+      for (const d of a.filter((x) => x.includes(proc.task))) {
+        prose++;
+        // The opening names the task; each step after it names the object, none says "it".
+        const steps = d.split(/(?<=\.) /).filter((x) => !x.includes(proc.task));
+        expect(steps.length).toBeGreaterThanOrEqual(proc.steps.length - 1);
+        for (const s of steps) expect(s, d).toContain(object);
+        expect(d).not.toMatch(/\bit\b/);
+      }
+    }
+    // Every train procedure's Q&A answer too (held-out procedures have no Q&A).
+    expect(prose).toBe(
+      3 * world.procedures.length + world.procedures.filter((p) => !p.heldOut).length,
+    );
+    // Everything else is the same text, in the same order.
+    const about = (d: string) => world.procedures.some((p) => d.includes(p.task));
+    expect(a.filter((d) => !about(d))).toEqual(b.filter((d) => !about(d)));
+    expect(a.length).toBe(b.length);
+    // The knob gives the corpus a new stage id (the pinned ids test holds the default's).
+    expect(stageIds(named).data).not.toBe(stageIds(plain).data);
+  });
+
   it('adds filler prose to the requested share of characters', () => {
     const s = specWith({
       world: { people: 60, procedures: 6 },
