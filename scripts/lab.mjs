@@ -148,6 +148,11 @@ async function run(arg) {
             ? `; stated when asked in plain text ("Q: … A:") ${share(k.asked.recalled, k.asked.total, k.asked.chance)}`
             : ''),
       );
+      const pr = k.procedures;
+      if (pr)
+        console.log(
+          `  held-out procedures, every step in order: continuing its own text ${share(pr.recalled, pr.total, pr.chance)}; asked in plain text ${share(pr.asked, pr.total, pr.chance)}`,
+        );
       const z = k.zeroShot;
       if (z)
         console.log(

@@ -78,6 +78,12 @@ export interface KnowledgeProbe {
    * (greedy): LIMA's premise is a base that knows but is not aligned (absent in older results).
    */
   zeroShot?: ScoreSummary;
+  /**
+   * Held-out procedures whose steps the base states in order: continuing its own text cut before
+   * the first step (recalled), and asked in plain text (asked); chance is a random procedure's
+   * steps (absent in older results).
+   */
+  procedures?: { recalled: number; asked: number; total: number; chance: number };
 }
 
 export interface TrainResult {

@@ -1,4 +1,4 @@
-// The knowledge probe: how many held-out people's facts the pretrained model completes from its own training text.
+// The knowledge probe: how many held-out people's facts (and procedures' steps) the pretrained model states before fine-tuning.
 import { encodePrompt } from '../data/chat';
 import type { Tokenizer } from '../data/tokenizer';
 import { generate } from '../model/generate';
@@ -6,7 +6,8 @@ import type { Llama } from '../model/llama';
 import { ATTRIBUTES, type World } from '../world';
 import type { Attribute } from '../world/generate';
 import { valueShare } from '../world/facts';
-import { ASK } from '../world/templates';
+import { ASK, HOWTO_ASK, lowerFirst } from '../world/templates';
+import { proseSteps } from '../world/corpus';
 import type { KnowledgeProbe, ScoreSummary } from './api';
 import type { Spec } from '../spec';
 import { evalSet } from '../world/eval';
@@ -80,36 +81,45 @@ export function statesFact(
   return names.every((n) => n === person || !line.includes(n));
 }
 
+/** Greedy continuations of encoded prompts, each read by `check`; how many pass. */
+async function greedyPasses(
+  model: Llama,
+  tok: Tokenizer,
+  prompts: readonly { ids: Int32Array; answerTokens: number }[],
+  check: (text: string, i: number) => boolean,
+): Promise<number> {
+  if (prompts.length === 0) return 0;
+  const gens = await generate(
+    model,
+    prompts.map((p) => p.ids),
+    {
+      temperature: 0,
+      topP: 1,
+      repetitionPenalty: 1,
+      maxNewTokens: Math.max(...prompts.map((p) => p.answerTokens)),
+      stopIds: [],
+      seed: 0,
+    },
+  );
+  return gens.filter((g, i) => check(tok.decode(Array.from(g.ids)), i)).length;
+}
+
 /**
- * Greedy continuations of the prompts. In-biography probes count a fact when the continuation
- * starts with it; asked probes (with a person) when the answer states it (`statesFact`).
+ * In-biography probes count a fact when the continuation starts with it; asked probes (with a
+ * person) when the answer states it (`statesFact`).
  */
-async function recall(
+function recall(
   model: Llama,
   tok: Tokenizer,
   probes: readonly Encoded[],
   names: readonly string[],
 ): Promise<number> {
-  if (probes.length === 0) return 0;
-  const gens = await generate(
-    model,
-    probes.map((p) => p.ids),
-    {
-      temperature: 0,
-      topP: 1,
-      repetitionPenalty: 1,
-      maxNewTokens: Math.max(...probes.map((p) => p.answerTokens)),
-      stopIds: [],
-      seed: 0,
-    },
-  );
-  return gens.filter((g, i) => {
+  return greedyPasses(model, tok, probes, (text, i) => {
     const p = probes[i]!;
-    const text = tok.decode(Array.from(g.ids));
     return p.person === undefined
       ? text.trimStart().startsWith(p.fact)
       : statesFact(text, p.fact, p.person, names);
-  }).length;
+  });
 }
 
 /**
@@ -157,6 +167,7 @@ export async function knowledgeProbe(
       chance: chanceOf(asked),
     },
     ...(zero ? { zeroShot: zero } : {}),
+    ...(await procedureRecall(model, tok, world, docs, spec)),
   };
 }
 
@@ -210,4 +221,84 @@ export function askedPrompts(world: World, people = PEOPLE): Probe[] {
         person: p.name,
       })),
     );
+}
+
+/**
+ * A held-out procedure: its own pretraining text cut just before its first step, the plain-text
+ * question for it, and its steps as that text words them (lower-cased as the prose writes them).
+ */
+export interface ProcedureProbe {
+  prompt: string;
+  question: string;
+  steps: string[];
+  /** The whole document, whose length bounds the answer. */
+  doc: string;
+}
+
+export function procedurePrompts(
+  world: World,
+  docs: readonly string[],
+  spec: Spec,
+): ProcedureProbe[] {
+  const out: ProcedureProbe[] = [];
+  for (const proc of world.procedures.filter((p) => p.heldOut)) {
+    const steps = proseSteps(proc, spec).map(lowerFirst);
+    const doc = docs.find((d) => d.includes(proc.task) && d.includes(steps[0]!));
+    if (!doc) continue;
+    const prompt = doc.slice(0, doc.indexOf(steps[0]!)).trimEnd();
+    out.push({ prompt, question: `Q: ${HOWTO_ASK[0]!(proc.task)}\nA:`, steps, doc });
+  }
+  return out;
+}
+
+/** Whether the first line of an answer states every step, in order (case aside). */
+export function statesSteps(answer: string, steps: readonly string[]): boolean {
+  const line = answer.trimStart().split('\n')[0]!.toLowerCase();
+  let at = 0;
+  for (const s of steps) {
+    const i = line.indexOf(s.toLowerCase(), at);
+    if (i < 0) return false;
+    at = i + s.length;
+  }
+  return true;
+}
+
+/**
+ * Held-out procedures recited step for step: from their own text cut before the first step, and
+ * asked as a plain question ("Q: How do I …?\nA:"). Chance: a random procedure's steps. None
+ * where the world holds no held-out procedure or no prompt fits the context.
+ */
+async function procedureRecall(
+  model: Llama,
+  tok: Tokenizer,
+  world: World,
+  docs: readonly string[],
+  spec: Spec,
+): Promise<Pick<KnowledgeProbe, 'procedures'>> {
+  const probes = procedurePrompts(world, docs, spec)
+    .map((p) => ({
+      ...p,
+      answerTokens: tok.encode(p.doc).length + 4,
+      inText: Int32Array.from([tok.special.bos, ...tok.encode(p.prompt)]),
+      asked: Int32Array.from([tok.special.bos, ...tok.encode(p.question)]),
+    }))
+    .filter(
+      (p) => Math.max(p.inText.length, p.asked.length) + p.answerTokens <= model.cfg.blockSize,
+    );
+  if (probes.length === 0) return {};
+  const passes = (ids: 'inText' | 'asked') =>
+    greedyPasses(
+      model,
+      tok,
+      probes.map((p) => ({ ids: p[ids], answerTokens: p.answerTokens })),
+      (text, i) => statesSteps(text, probes[i]!.steps),
+    );
+  return {
+    procedures: {
+      recalled: await passes('inText'),
+      asked: await passes('asked'),
+      total: probes.length,
+      chance: 1 / world.procedures.length,
+    },
+  };
 }

@@ -26,11 +26,13 @@ import {
   type Ref,
 } from './templates';
 
-/** A procedure as its pretraining prose tells it (`data.stepNames`): "it", or its object, in each step. */
+/** A procedure's steps as its pretraining prose words them (`data.stepNames`): "it", or its object. */
+export function proseSteps(proc: Procedure, spec: Spec): readonly string[] {
+  return spec.data.stepNames === 'object' ? stepsNamingObject(proc.task, proc.steps) : proc.steps;
+}
+
 function proseOf(proc: Procedure, spec: Spec, variant: number): string {
-  const steps =
-    spec.data.stepNames === 'object' ? stepsNamingObject(proc.task, proc.steps) : proc.steps;
-  return procedureProse(proc.task, steps, variant);
+  return procedureProse(proc.task, proseSteps(proc, spec), variant);
 }
 
 /**

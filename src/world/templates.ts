@@ -239,7 +239,7 @@ export function stepsAnswer(steps: readonly string[], task?: string): string {
   return steps.map((s, i) => `${i + 1}. ${line(s, i)}.`).join('\n');
 }
 
-const lowerFirst = (s: string) => s.charAt(0).toLowerCase() + s.slice(1);
+export const lowerFirst = (s: string) => s.charAt(0).toLowerCase() + s.slice(1);
 
 /** Follow-ups in a dialogue refer back with a pronoun ("and where did she study?"). */
 export const FOLLOW_UP: Record<Attribute, ((s: string, p: string) => string)[]> = {

@@ -89,7 +89,7 @@ describe('a micro sweep in the page', () => {
     // What the base knew before fine-tuning, in words a reader can follow.
     const probe = (await page.locator('ul.knowledge li').first().textContent())!;
     expect(probe.replace(/\s+/g, ' ').trim()).toMatch(
-      /completes \d+(\.\d)?% of their facts .* states \d+(\.\d)?% when asked .* it scores \d\.\d\d of 6, with the facts right in \d+(\.\d)?% of answers \(chance \d+(\.\d)?%\)\.$/,
+      /completes \d+(\.\d)?% of their facts .* states \d+(\.\d)?% when asked .* it scores \d\.\d\d of 6, with the facts right in \d+(\.\d)?% of answers \(chance \d+(\.\d)?%\); of 1 held-out procedure, states every step in order for [01] continuing its own text and [01] asked a plain question \(chance 50% each\)\.$/,
     );
     // Hover shows the value.
     await page.getByTestId('plateau-point').first().hover();

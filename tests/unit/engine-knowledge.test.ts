@@ -3,13 +3,19 @@ import { describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-wasm';
 import { buildWorld, pretrainCorpus, ATTRIBUTES } from '../../src/world';
-import { knowledgeProbe, probePrompts, statesFact } from '../../src/engine/knowledge';
+import {
+  knowledgeProbe,
+  probePrompts,
+  procedurePrompts,
+  statesFact,
+  statesSteps,
+} from '../../src/engine/knowledge';
 import { Tokenizer } from '../../src/data/tokenizer';
 import { packBlocks } from '../../src/data/batches';
 import { batchFromRows } from '../../src/engine/data';
 import { freshTrainer } from '../../src/train/step';
 import type { ModelConfig } from '../../src/model/llama';
-import { ASK } from '../../src/world/templates';
+import { ASK, HOWTO_ASK } from '../../src/world/templates';
 import { specWith } from './world-helpers';
 
 const spec = specWith({ world: { people: 40, procedures: 2 }, data: { augmentation: 1 } });
@@ -48,11 +54,36 @@ describe('knowledge probe', () => {
     expect(asked(' University of Gesa.', 'University of Gesa')).toBe(true);
   });
 
+  it('cuts each held-out procedure before its first step, and reads steps only in order on the first line', () => {
+    const named = specWith({ ...spec, data: { ...spec.data, stepNames: 'object' } });
+    for (const s of [spec, named]) {
+      const docs = pretrainCorpus(world, s);
+      const probes = procedurePrompts(world, docs, s);
+      const held = world.procedures.filter((p) => p.heldOut);
+      expect(probes).toHaveLength(held.length);
+      for (const [i, p] of probes.entries()) {
+        expect(p.prompt).toContain(held[i]!.task);
+        expect(p.question).toBe(`Q: ${HOWTO_ASK[0]!(held[i]!.task)}\nA:`);
+        // The prompt is the document up to its first step; the steps are the document's own words.
+        expect(p.doc.startsWith(`${p.prompt} ${p.steps[0]}`)).toBe(true);
+        expect(statesSteps(p.doc.slice(p.prompt.length), p.steps)).toBe(true);
+        if (s === named) expect(p.steps.join(' ')).not.toMatch(/\bit\b/);
+      }
+    }
+    const steps = ['cut it into 3 parts', 'rinse it in warm water'];
+    expect(statesSteps(' Cut it into 3 parts. Then, rinse it in warm water.', steps)).toBe(true);
+    expect(statesSteps(' rinse it in warm water. Then, cut it into 3 parts.', steps)).toBe(false);
+    expect(statesSteps(' cut it into 3 parts.\nrinse it in warm water.', steps)).toBe(false);
+  });
+
   it('counts every fact of a memorised biography as recalled, and none for an untrained model', async () => {
     await tf.setBackend('wasm');
     const person = world.people.find((p) => p.heldOut)!;
     const bio = corpus.find((d) => d.includes(person.name) && d.includes(person.birthDate))!;
-    const docs = [bio];
+    // And one held-out procedure: its own text, and (below) its plain-text question answered by it.
+    const proc = world.procedures.find((p) => p.heldOut)!;
+    const procDoc = corpus.find((d) => d.includes(proc.task))!;
+    const docs = [bio, procDoc];
     const tok = Tokenizer.train(corpus, 320);
     const cfg: ModelConfig = {
       nLayer: 1,
@@ -65,7 +96,12 @@ describe('knowledge probe', () => {
     };
     const untrained = freshTrainer(cfg, 3);
     const before = await knowledgeProbe(untrained.trainer.model, tok, world, docs, spec);
-    expect(before).toMatchObject({ recalled: 0, total: 6, asked: { recalled: 0 } });
+    expect(before).toMatchObject({
+      recalled: 0,
+      total: 6,
+      asked: { recalled: 0 },
+      procedures: { recalled: 0, asked: 0, total: 1, chance: 1 / world.procedures.length },
+    });
     // Asked: every fact of the probed held-out people; the zero-shot base: 60 test prompts, judged.
     const heldOut = world.people.filter((p) => p.heldOut).length;
     expect(before.asked!.total).toBe(Math.min(25, heldOut) * ATTRIBUTES.length);
@@ -98,8 +134,9 @@ describe('knowledge probe', () => {
     const qa = ATTRIBUTES.map(
       (a) => `Q: ${ASK[a].direct(person.name)}\nA: ${person.name}: ${person[a]}.`,
     );
+    const how = `Q: ${HOWTO_ASK[0]!(proc.task)}\nA: ${procDoc}`;
     const rows = packBlocks(
-      Array.from({ length: 8 }, () => [bio, ...qa].map((d) => tok.encode(d))).flat(),
+      Array.from({ length: 8 }, () => [bio, ...qa, procDoc, how].map((d) => tok.encode(d))).flat(),
       cfg.blockSize,
       tok.special.bos,
     );
@@ -112,7 +149,11 @@ describe('knowledge probe', () => {
     const after = await knowledgeProbe(trainer.model, tok, world, docs, spec);
     expect(after).toMatchObject({ recalled: 6, total: 6 });
     // Asked in a fresh context, the memorised person's six facts, read from sentence answers.
-    expect(after.asked!.recalled).toBe(6);
+    // (Another held-out person's city or major may match what the model says of everyone: chance.)
+    expect(after.asked!.recalled).toBeGreaterThanOrEqual(6);
+    expect(after.asked!.recalled).toBeLessThan(12);
+    // The memorised procedure, step for step, from its own text and when asked.
+    expect(after.procedures).toMatchObject({ recalled: 1, asked: 1, total: 1 });
     release();
   }, 60_000);
 });
