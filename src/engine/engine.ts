@@ -40,7 +40,7 @@ import { answerAndJudge, type EvalPlan } from './evaluate';
 import { summarizeSamples } from '../world/stats';
 import { checkFits } from './fit';
 import { initBackend, probeBackends, requestWasmThreads } from './probe';
-import { loadModel, restoreTraining, snapshot } from './state';
+import { loadModel, pretrainSeed, restoreTraining, snapshot } from './state';
 import { moved } from './transfer';
 import { sftSchedule } from './sft-batches';
 import { knowledgeProbe } from './knowledge';
@@ -227,7 +227,7 @@ export class Engine implements EngineApi {
         loop: {
           // Each step draws its rows from its own stream, so a resumed run draws what the first would have.
           batchAt: (step) => {
-            const rng = Rng.derive(spec.seed, 'pretrain-batch', step);
+            const rng = Rng.derive(pretrainSeed(spec), 'pretrain-batch', step);
             const picks = Array.from({ length: p.batchSize }, () => rng.int(0, nRows - 1));
             return batchFromRows(rows, null, picks, cfg.blockSize, cfg.blockSize);
           },
@@ -236,7 +236,7 @@ export class Engine implements EngineApi {
             p.dropout > 0
               ? {
                   rates: Array(cfg.nLayer).fill(p.dropout),
-                  seedAt: (s) => deriveSeed(spec.seed, 'pretrain-dropout', s),
+                  seedAt: (s) => deriveSeed(pretrainSeed(spec), 'pretrain-dropout', s),
                 }
               : undefined,
           checkpointEvery: Math.max(25, Math.ceil(p.steps / 10)),

@@ -33,6 +33,9 @@ export function loadModel(cfg: ModelConfig, weights: Checkpoint | null, seed: nu
   return new Llama(cfg, new Map([...saved.weights].map(([k, t]) => [k, t.data])));
 }
 
+/** The seed of a base's initial weights, batch order and dropout (`pretrain.seed`, 0: the spec's). */
+export const pretrainSeed = (spec: Spec): number => spec.pretrain.seed || spec.seed;
+
 /**
  * A model to train and its AdamW over the `trained` weights (all by default), whose moments come
  * from `optimizerState` when resuming.
@@ -45,7 +48,8 @@ export function restoreTraining(
   optimizerState?: ArrayBuffer,
   trained: readonly string[] = paramNames(cfg),
 ): { model: Llama; adamw: AdamW } {
-  const model = loadModel(cfg, weights, spec.seed);
+  // The seed draws weights only where there are none to load: a pretraining's start.
+  const model = loadModel(cfg, weights, pretrainSeed(spec));
   const o = spec.optimizer;
   const adamw = new AdamW(model.variables(trained), {
     beta1: o.beta1,

@@ -205,6 +205,12 @@ const Pretrain = v.strictObject({
   schedule: choice(['cosine', 'linear'], 'cosine', 'Decay after warmup.'),
   weightDecay: num(0, 1, 0.1, 'Decoupled AdamW weight decay.'),
   dropout: num(0, 0.5, 0, 'Residual dropout during pretraining.'),
+  seed: int(
+    0,
+    1_000_000,
+    0,
+    "Seed of the base's initial weights and of the order pretraining reads its corpus in; 0: the experiment's seed. Another value pretrains another base on the same world, corpus and evaluation, so a sweep over it measures how much a result owes to the draw of one pretraining run rather than to the recipe.",
+  ),
 });
 
 const Finetune = v.strictObject({

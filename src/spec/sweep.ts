@@ -92,7 +92,11 @@ export function stageIds(spec: Spec): StageIds {
     code: STAGE_CODE.pretrain,
     data,
     model: resolveModel(spec),
-    pretrain: spec.pretrain,
+    // 0, the default, reads the experiment's seed and leaves the hash as it was (as does that seed).
+    pretrain: {
+      ...spec.pretrain,
+      seed: spec.pretrain.seed && spec.pretrain.seed !== spec.seed ? spec.pretrain.seed : undefined,
+    },
     optimizer: spec.optimizer,
     backend: spec.backend,
     // The stage's knowledge report holds the base's zero-shot answers in the chat template. The

@@ -2,7 +2,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
 import { Engine } from '../../src/engine/engine';
-import { parseSpec, type Spec, type SpecInput } from '../../src/spec';
+import { parseSpec, stageIds, type Spec, type SpecInput } from '../../src/spec';
 import type { BackendReport, Checkpoint, Hooks, Progress } from '../../src/engine/api';
 import { checkFits } from '../../src/engine/fit';
 import { modelConfig, trainedParams } from '../../src/model/llama';
@@ -89,6 +89,28 @@ describe('engine stages', () => {
     const val = ft.lossCurve.map((p) => p.valLoss);
     expect(val.every((v) => v !== undefined && v > 0)).toBe(true);
     expect(val[9]!).toBeLessThan(val[0]!);
+  });
+
+  it('pretrain.seed draws another base of the same world and corpus; 0 and the spec seed are the same base', async () => {
+    const engine = new Engine();
+    const s = spec();
+    const other = spec({ pretrain: { seed: 7 } });
+    const same = spec({ pretrain: { seed: s.seed } });
+    expect([stageIds(other).world, stageIds(other).data]).toEqual([
+      stageIds(s).world,
+      stageIds(s).data,
+    ]);
+    expect(stageIds(other).pretrain).not.toBe(stageIds(s).pretrain);
+    expect(stageIds(other).finetune).not.toBe(stageIds(s).finetune);
+    expect(stageIds(same)).toEqual(stageIds(s));
+    const data = await engine.buildData(s, hooks());
+    await engine.probe('cpu');
+    const losses = async (x: Spec) =>
+      (await engine.pretrain(x, data, null, hooks())).lossCurve.map((p) => p.loss);
+    const [a, b, c] = [await losses(s), await losses(other), await losses(same)];
+    expect(c).toEqual(a);
+    // Other initial weights: another loss from the first step on.
+    expect(b[0]).not.toBe(a[0]);
   });
 
   it('resumes from a mid-run checkpoint to the same final loss curve, bit for bit', async () => {

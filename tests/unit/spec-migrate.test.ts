@@ -39,7 +39,9 @@ describe('spec v1 links', () => {
       } = r.value.data;
       const { train, replay, ...finetune } = r.value.finetune;
       const { firstNames, ...world } = r.value.world;
-      expect({ ...r.value, world, data, finetune }).toEqual(s.spec);
+      const { seed: pretrainSeed, ...pretrain } = r.value.pretrain;
+      expect({ ...r.value, world, data, pretrain, finetune }).toEqual(s.spec);
+      expect(pretrainSeed).toBe(0);
       expect(firstNames).toBe('shared');
       expect(train).toBe('all');
       expect(replay).toBe(0);
