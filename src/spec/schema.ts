@@ -138,7 +138,7 @@ const Data = v.strictObject({
   stepNames: choice(
     ['pronoun', 'object'],
     'pronoun',
-    'How the pretraining prose of a procedure refers to its object after the first step. Pronoun: "To polish a brass vebes, first cut it into 3 parts. Then, rinse it in warm water." Object: every step names it ("… Then, rinse the brass vebes in warm water."), as the rewritten biographies name the person in every sentence (Physics of LMs 3.1). Steps come from a small pool that procedures share, and a base that reads "it" keys each step on the step before it: after a step two procedures share, it goes on with the other one, so a held-out how-to is never right. Pretraining prose and Q&A only: the fine-tuning answers and the judge keep the house style\'s "it", so the zero-shot base stays unaligned.',
+    'How the pretraining prose of a procedure refers to its object after the first step. Pronoun: "To polish a brass vebes, first cut it into 3 parts. Then, rinse it in warm water." Object: every step names it ("… Then, rinse the brass vebes in warm water."), as the rewritten biographies name the person in every sentence (Physics of LMs 3.1). Steps come from a small pool that procedures share, and a base that reads "it" keys each step on the step before it: after a step two procedures share, it goes on with the other one, so a held-out how-to is never right. Pretraining prose and Q&A only: the fine-tuning answers and the judge keep the house style\'s "it", so the zero-shot base stays unaligned. Measured (docs/RESULTS.md, runs NS and WD2): a base with either wording recites all 3 held-out procedures from their opening (named: 1 of 3 when asked, "it": 0), and the fine-tuned model still answers with one of the 7 train procedures it was fine-tuned on: how-tos 0 of 30.',
   ),
   template: choice(
     ['text', 'qa', 'special'],
@@ -209,7 +209,7 @@ const Pretrain = v.strictObject({
     0,
     1_000_000,
     0,
-    "Seed of the base's initial weights and of the order pretraining reads its corpus in; 0: the experiment's seed. Another value pretrains another base on the same world, corpus and evaluation, so a sweep over it measures how much a result owes to the draw of one pretraining run rather than to the recipe.",
+    "Seed of the base's initial weights and of the order pretraining reads its corpus in; 0: the experiment's seed. Another value pretrains another base on the same world, corpus and evaluation, so a sweep over it measures how much a result owes to the draw of one pretraining run rather than to the recipe. Measured (docs/RESULTS.md, run WD2): the knowledge recipe on the 192-wide base gets 48.3% of held-out facts right with seed 0 and 30.0% with seed 2.",
   ),
 });
 
