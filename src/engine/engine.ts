@@ -1,6 +1,6 @@
 // The engine behind the worker: data, pretraining, fine-tuning and evaluation as functions of the spec.
 import * as tf from '@tensorflow/tfjs-core';
-import { stageIds, type Spec, type Stage } from '../spec';
+import { pretrainSeed, stageIds, type Spec, type Stage } from '../spec';
 import { modelConfig, trainedParams, type Llama, type ModelConfig } from '../model/llama';
 import type { AdamW } from '../train/adamw';
 import { StageControl } from '../train/control';
@@ -40,7 +40,7 @@ import { answerAndJudge, type EvalPlan } from './evaluate';
 import { summarizeSamples } from '../world/stats';
 import { checkFits } from './fit';
 import { initBackend, probeBackends, requestWasmThreads } from './probe';
-import { loadModel, pretrainSeed, restoreTraining, snapshot } from './state';
+import { loadModel, restoreTraining, snapshot } from './state';
 import { moved } from './transfer';
 import { sftSchedule } from './sft-batches';
 import { knowledgeProbe } from './knowledge';

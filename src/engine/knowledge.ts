@@ -5,7 +5,7 @@ import { generate } from '../model/generate';
 import type { Llama } from '../model/llama';
 import { ATTRIBUTES, type World } from '../world';
 import type { Attribute } from '../world/generate';
-import { valueShare } from '../world/facts';
+import { stepsChance, valueShare } from '../world/facts';
 import { ASK, HOWTO_ASK, lowerFirst } from '../world/templates';
 import { proseSteps } from '../world/corpus';
 import type { KnowledgeProbe, ScoreSummary } from './api';
@@ -298,7 +298,7 @@ async function procedureRecall(
       recalled: await passes('inText'),
       asked: await passes('asked'),
       total: probes.length,
-      chance: 1 / world.procedures.length,
+      chance: stepsChance(world),
     },
   };
 }

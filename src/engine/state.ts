@@ -8,7 +8,7 @@ import {
   encodeWeights,
   type NamedTensor,
 } from '../train/checkpoint';
-import type { Spec } from '../spec';
+import { pretrainSeed, type Spec } from '../spec';
 import type { BackendName, Checkpoint, LossPoint } from './api';
 
 /** Arrays in the order of `names` (all of `paramShapes` by default), with their shapes. */
@@ -32,9 +32,6 @@ export function loadModel(cfg: ModelConfig, weights: Checkpoint | null, seed: nu
   }
   return new Llama(cfg, new Map([...saved.weights].map(([k, t]) => [k, t.data])));
 }
-
-/** The seed of a base's initial weights, batch order and dropout (`pretrain.seed`, 0: the spec's). */
-export const pretrainSeed = (spec: Spec): number => spec.pretrain.seed || spec.seed;
 
 /**
  * A model to train and its AdamW over the `trained` weights (all by default), whose moments come

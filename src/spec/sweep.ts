@@ -49,6 +49,9 @@ export const STAGE_CODE: Record<Exclude<Stage, 'world'>, number> = {
   eval: 2,
 };
 
+/** The seed of a base's initial weights, batch order and dropout (`pretrain.seed`, 0: the spec's). */
+export const pretrainSeed = (spec: Spec): number => spec.pretrain.seed || spec.seed;
+
 /**
  * Stage ids. Each hashes its parent's id and only the fields that change its output, so
  * the five fine-tuning sizes of a plateau share one world, one corpus and one pretraining.
@@ -92,10 +95,10 @@ export function stageIds(spec: Spec): StageIds {
     code: STAGE_CODE.pretrain,
     data,
     model: resolveModel(spec),
-    // 0, the default, reads the experiment's seed and leaves the hash as it was (as does that seed).
+    // The experiment's own seed (0, the default, or that seed set explicitly) leaves the hash as it was.
     pretrain: {
       ...spec.pretrain,
-      seed: spec.pretrain.seed && spec.pretrain.seed !== spec.seed ? spec.pretrain.seed : undefined,
+      seed: pretrainSeed(spec) === spec.seed ? undefined : pretrainSeed(spec),
     },
     optimizer: spec.optimizer,
     backend: spec.backend,

@@ -23,6 +23,11 @@ export function valueShare(world: World, attribute: Attribute, value: string): n
   return (valueCounts(world).get(attribute)?.get(value) ?? 0) / Math.max(1, world.people.length);
 }
 
+/** The chance of stating a procedure's steps by reciting a random procedure's. */
+export function stepsChance(world: World): number {
+  return 1 / Math.max(1, world.procedures.length);
+}
+
 /**
  * The chance of getting the item's facts right by answering about a random person of the world
  * (each person asked about replaced by one drawn at random) or with a random procedure's steps.
@@ -30,7 +35,7 @@ export function valueShare(world: World, attribute: Attribute, value: string): n
  * exactly when the random person holds the true value (the answer then follows from it).
  */
 export function chanceOf(world: World, truth: EvalItem['truth']): number {
-  if (truth.format === 'steps') return 1 / Math.max(1, world.procedures.length);
+  if (truth.format === 'steps') return stepsChance(world);
   const n = Math.max(1, world.people.length);
   if (truth.format === 'profile') {
     // One random person must match all six facts: in practice only the person themself.
